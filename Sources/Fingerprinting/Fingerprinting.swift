@@ -1,0 +1,1 @@
+// Fingerprinting: sources arrive in the next commits.

@@ -1,0 +1,1 @@
+// HashIndex: sources arrive in the next commits.

@@ -1,0 +1,1 @@
+// HashSets: sources arrive in the next commits.

@@ -1,0 +1,1 @@
+// ImageDecoding: sources arrive in the next commits.

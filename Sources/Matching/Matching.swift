@@ -1,0 +1,1 @@
+// Matching: sources arrive in the next commits.

@@ -1,0 +1,1 @@
+// EndToEndTests: tests arrive in the next commits.

@@ -1,0 +1,1 @@
+// HashIndexTests: tests arrive in the next commits.

@@ -1,0 +1,1 @@
+// HashSetsTests: tests arrive in the next commits.

@@ -1,0 +1,1 @@
+// ImageDecodingTests: tests arrive in the next commits.

@@ -1,0 +1,1 @@
+// MatchingTests: tests arrive in the next commits.

@@ -1,0 +1,1 @@
+// PerceptualHashingTests: tests arrive in the next commits.
