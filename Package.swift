@@ -45,12 +45,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding"]),
-        .testTarget(name: "PerceptualHashingTests", dependencies: ["PerceptualHashing"]),
-        .testTarget(name: "HashIndexTests", dependencies: ["HashIndex"]),
-        .testTarget(name: "HashSetsTests", dependencies: ["HashSets"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["hashmatch"]),
+        // Test-only: locates the shared reference vectors and the project's fixtures.
+        .target(name: "TestSupport", path: "Sources/TestSupport"),
+        .testTarget(name: "ImageDecodingTests", dependencies: ["ImageDecoding", "TestSupport"]),
+        .testTarget(name: "PerceptualHashingTests", dependencies: ["PerceptualHashing", "TestSupport"]),
+        .testTarget(name: "FingerprintingTests", dependencies: ["Fingerprinting", "TestSupport"]),
+        .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "TestSupport"]),
+        .testTarget(name: "HashSetsTests", dependencies: ["HashSets", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["hashmatch", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,1 @@
+// FingerprintingTests: tests arrive in the next commits.

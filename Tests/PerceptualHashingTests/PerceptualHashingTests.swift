@@ -1,1 +1,0 @@
-// PerceptualHashingTests: tests arrive in the next commits.
