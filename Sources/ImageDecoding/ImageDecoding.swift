@@ -1,1 +1,0 @@
-// ImageDecoding: sources arrive in the next commits.

@@ -1,1 +1,0 @@
-// ImageDecodingTests: tests arrive in the next commits.
