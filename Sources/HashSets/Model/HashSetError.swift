@@ -14,6 +14,8 @@ public enum HashSetError: Error, Hashable, Sendable, CustomStringConvertible {
     case setExists(String)
     /// No set with this name exists.
     case noSuchSet(String)
+    /// A match-log record could not be encoded as one JSON line; nothing was written.
+    case unencodableRecord(String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,7 @@ public enum HashSetError: Error, Hashable, Sendable, CustomStringConvertible {
             "'\(name)' is not a valid set name (letters, digits, '-', '_', '.'; no leading '.')"
         case .setExists(let name): "a set named '\(name)' already exists"
         case .noSuchSet(let name): "no set named '\(name)'"
+        case .unencodableRecord(let reason): "match-log record cannot be written as JSON: \(reason)"
         }
     }
 }
