@@ -20,11 +20,20 @@ public struct HashSetEntry: Hashable, Sendable {
     ///   (what `algorithm.parse(_:)` returns guarantees both widths agree).
     public init(id: String, algorithm: HashAlgorithm, value: HashValue, labels: [String] = []) {
         precondition(!id.isEmpty, "a hash-set entry needs an id")
-        precondition(value.hex.utf8.count == algorithm.hexLength, "hash width does not match its algorithm")
+        precondition(Self.fits(value, algorithm), "hash value does not match its algorithm")
         self.id = id
         self.algorithm = algorithm
         self.value = value
         self.labels = labels
+    }
+
+    private static func fits(_ value: HashValue, _ algorithm: HashAlgorithm) -> Bool {
+        switch (value, algorithm) {
+        case (.hash256, .pdq), (.hash64, .phash), (.hash64, .dhash), (.hash64, .ahash): true
+        case (.digest(let digest), .md5), (.digest(let digest), .sha1), (.digest(let digest), .sha256):
+            digest.bytes.count * 8 == algorithm.bitCount
+        default: false
+        }
     }
 
     /// The id importers give an entry whose source has none: `<algorithm>-<hex>`.
