@@ -72,6 +72,15 @@ import Testing
         #expect(try dir.read("m.jsonl") == whole + "{\"second\":true}\n")
     }
 
+    @Test func aLineTornByAnotherProcessAfterOpeningIsCutBeforeTheNextRecord() throws {
+        let dir = try TemporaryDirectory()
+        let log = try MatchLog(path: dir.file("m.jsonl"))
+        try log.append(["first": 1])
+        try dir.appendRaw("m.jsonl", "{\"other-process\":")
+        try log.append(["second": 2])
+        #expect(try dir.read("m.jsonl") == "{\"first\":1}\n{\"second\":2}\n")
+    }
+
     @Test func aTornFirstRecordIsCutToAnEmptyLog() throws {
         let dir = try TemporaryDirectory()
         try dir.write("m.jsonl", "{\"torn")

@@ -17,7 +17,8 @@ import Darwin
 ///   flushing to the kernel (faster; the last records before a power loss may be lost).
 /// - A crash can leave at most a prefix of the last line. Opening the log truncates such a torn
 ///   line (bytes after the last newline) before anything is appended, so no torn line survives into
-///   the log that readers see after a restart; `repairedBytes` says how much was cut.
+///   the log that readers see after a restart; `repairedBytes` says how much was cut. Each append
+///   checks again under the lock, in case another process sharing the log died mid-line.
 public final class MatchLog: Sendable {
     /// When records are forced to stable storage.
     public enum SyncPolicy: String, Sendable, CaseIterable {
@@ -83,6 +84,8 @@ public final class MatchLog: Sendable {
         lock.lock()
         defer { lock.unlock() }
         try Self.locked(fd, path) { () throws(HashSetError) in
+            // Another process sharing the log may have died mid-line since we opened it.
+            try DurableFile.repairTornTail(fd: fd, path: path)
             try DurableFile.writeAll(fd: fd, line, path: path)
             if syncPolicy == .always {
                 guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }

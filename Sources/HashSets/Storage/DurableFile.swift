@@ -65,6 +65,7 @@ enum DurableFile {
     /// Truncates the bytes after the last newline (a line torn by a crash); returns how many.
     ///
     /// A file with no newline at all is truncated to empty. The caller holds the lock.
+    @discardableResult
     static func repairTornTail(fd: Int32, path: String) throws(HashSetError) -> Int {
         var status = stat()
         guard fstat(fd, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
