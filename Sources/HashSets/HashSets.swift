@@ -1,1 +1,0 @@
-// HashSets: sources arrive in the next commits.

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The file system calls behind hash-set files and the match log: the only place this module
+/// touches file descriptors and raw buffers.
+///
+/// Crash-safety policy, relied on by `HashSetFile` and `MatchLog`:
+/// - An append writes whole lines with one `write(2)` of the full buffer on an `O_APPEND`
+///   descriptor, then `fsync(2)`; it returns only after `fsync` succeeded. A crash can therefore
+///   leave at most a prefix of the last line written, never a hole or a mixed line.
+/// - Before appending, a torn tail (bytes after the last newline) is truncated away under an
+///   exclusive `flock(2)`, so the new line never glues onto a torn one.
+/// - A whole-file rewrite writes a temporary file in the same directory, `fsync`s it, `rename(2)`s
+///   it over the target and `fsync`s the directory: readers see the old file or the new one.
+enum DurableFile {
+    /// Reads a whole file.
+    static func readAll(_ path: String) throws(HashSetError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return bytes }
+            bytes += chunk[0..<count]
+        }
+    }
+
+    /// Appends `bytes` (whole lines) durably.
+    ///
+    /// - Parameters:
+    ///   - create: create the file (mode 0644) when absent; otherwise a missing file is an error.
+    ///   - sync: `fsync` after the write (the default); without it the line may be lost, never torn-and-kept.
+    /// - Returns: the number of torn bytes truncated away before appending.
+    @discardableResult
+    static func append(
+        _ bytes: [UInt8],
+        to path: String,
+        create: Bool,
+        sync: Bool = true
+    ) throws(HashSetError) -> Int {
+        let flags = O_RDWR | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0)
+        let fd = open(path, flags, 0o644)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw .io(operation: "flock", path: path, errno: errno) }
+        }
+        let repaired = try repairTornTail(fd: fd, path: path)
+        try writeAll(fd: fd, bytes, path: path)
+        if sync || repaired > 0 {
+            guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+        }
+        return repaired
+    }
+
+    /// Truncates the bytes after the last newline (a line torn by a crash); returns how many.
+    ///
+    /// A file with no newline at all is truncated to empty. The caller holds the lock.
+    @discardableResult
+    static func repairTornTail(fd: Int32, path: String) throws(HashSetError) -> Int {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        let size = Int(status.st_size)
+        guard size > 0 else { return 0 }
+        var end = size
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while end > 0 {
+            let start = max(0, end - chunk.count)
+            let want = end - start
+            let got = chunk.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(start)) }
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "pread", path: path, errno: errno)
+            }
+            guard got == want else { throw .io(operation: "pread", path: path, errno: EIO) }
+            if let newline = chunk[0..<want].lastIndex(of: UInt8(ascii: "\n")) {
+                end = start + newline + 1
+                break
+            }
+            end = start
+        }
+        guard end < size else { return 0 }
+        guard ftruncate(fd, off_t(end)) == 0 else { throw .io(operation: "ftruncate", path: path, errno: errno) }
+        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+        return size - end
+    }
+
+    /// Replaces `path` with `bytes` atomically and durably (temp file, fsync, rename, fsync directory).
+    ///
+    /// With `noClobber` the temp file is `link(2)`ed into place instead of renamed, which fails
+    /// (with `EEXIST`) rather than replace a file that appeared meanwhile.
+    static func replace(_ path: String, with bytes: [UInt8], noClobber: Bool = false) throws(HashSetError) {
+        let directory = directoryOf(path)
+        var random = SystemRandomNumberGenerator()
+        let temp = "\(directory)/.\(lastComponent(path)).\(getpid()).\(random.next() % 1_000_000_000).tmp"
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .io(operation: "create", path: temp, errno: errno) }
+        do throws(HashSetError) {
+            try writeAll(fd: fd, bytes, path: temp)
+            guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: temp, errno: errno) }
+        } catch {
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        guard close(fd) == 0 else {
+            let code = errno
+            unlink(temp)
+            throw .io(operation: "close", path: temp, errno: code)
+        }
+        if noClobber {
+            let linked = link(temp, path)
+            let code = errno
+            unlink(temp)
+            guard linked == 0 else { throw .io(operation: "link", path: path, errno: code) }
+        } else {
+            guard rename(temp, path) == 0 else {
+                let code = errno
+                unlink(temp)
+                throw .io(operation: "rename", path: path, errno: code)
+            }
+        }
+        try syncDirectory(directory)
+    }
+
+    /// `fsync` on a directory, making a rename or a new file in it durable.
+    static func syncDirectory(_ directory: String) throws(HashSetError) {
+        let fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: directory, errno: errno) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: directory, errno: errno) }
+    }
+
+    /// One `write` of the whole buffer; loops only if the kernel accepts part of it (a full disk,
+    /// a signal), in which case a crash before the loop ends leaves a torn line the next open repairs.
+    static func writeAll(fd: Int32, _ bytes: [UInt8], path: String) throws(HashSetError) {
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes.withUnsafeBytes { buffer in
+                write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "write", path: path, errno: errno)
+            }
+            offset += written
+        }
+    }
+
+    static func directoryOf(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
+    static func lastComponent(_ path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return path }
+        return String(path[path.index(after: slash)...])
+    }
+
+    /// Whether `path` exists (any kind of file).
+    static func exists(_ path: String) -> Bool {
+        access(path, F_OK) == 0
+    }
+
+    /// Names in a directory (without `.` and `..`).
+    static func list(_ directory: String) throws(HashSetError) -> [String] {
+        guard let handle = opendir(directory) else { throw .io(operation: "opendir", path: directory, errno: errno) }
+        defer { closedir(handle) }
+        var names: [String] = []
+        while let entry = readdir(handle) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
+    }
+}
+
+/// `strerror` text for an errno value.
+func errnoDescription(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "errno \(code)" }
+    return "\(String(cString: text)) (errno \(code))"
+}

@@ -1,1 +1,0 @@
-// HashSetsTests: tests arrive in the next commits.
