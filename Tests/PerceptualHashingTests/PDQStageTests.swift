@@ -102,6 +102,14 @@ struct PDQStageTests {
         let dump = try Dump(name)
         let buffer64 = try dump.stage("buf64x64", of: name)
         var hasher = PDQHasher()
+        let dct = try #require(
+            buffer64.withUnsafeBufferPointer { luma in
+                hasher.withDCT(of: .floats(luma.baseAddress!, width: 64, height: 64), mode: .full, dihedral: false) {
+                    Array(UnsafeBufferPointer(start: $0.dct, count: 256))
+                }
+            }
+        )
+        #expect(bitDifferences(dct, try dump.stage("dct16x16", of: name)) == [])
         let result = buffer64.withUnsafeBufferPointer { hasher.hash(luma: $0, width: 64, height: 64) }
         #expect(result.hash.hex == dump.meta["hash"])
         #expect(result.quality == Int(dump.meta["quality"]!))

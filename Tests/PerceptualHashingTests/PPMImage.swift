@@ -86,8 +86,8 @@ func readMeta(_ url: URL) throws -> [String: String] {
     return meta
 }
 
-/// Indices where two float arrays differ bit for bit (or nil when the counts differ).
+/// The first (up to 8) indices where two float arrays differ bit for bit, or nil when the counts differ.
 func bitDifferences(_ a: [Float], _ b: [Float]) -> [Int]? {
     guard a.count == b.count else { return nil }
-    return a.indices.filter { a[$0].bitPattern != b[$0].bitPattern }
+    return Array(a.indices.lazy.filter { a[$0].bitPattern != b[$0].bitPattern }.prefix(8))
 }
