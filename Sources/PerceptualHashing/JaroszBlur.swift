@@ -130,6 +130,8 @@ enum JaroszBlur {
     }
 
     /// `destination[c·destinationStride + r] = source[r·sourceStride + c]` for a `rows × columns` block.
+    ///
+    /// 4×4 blocks go through SIMD registers; a ragged edge is copied element by element.
     static func transpose(
         _ source: UnsafePointer<Float>,
         rows: Int,
@@ -139,18 +141,53 @@ enum JaroszBlur {
         destinationStride: Int
     ) {
         let tile = 16
-        for r0 in Swift.stride(from: 0, to: rows, by: tile) {
-            let r1 = min(r0 + tile, rows)
-            for c0 in Swift.stride(from: 0, to: columns, by: tile) {
-                let c1 = min(c0 + tile, columns)
-                for r in r0..<r1 {
-                    let row = source + r * sourceStride
-                    for c in c0..<c1 {
-                        destination[c * destinationStride + r] = row[c]
+        let fullRows = rows & ~3
+        let fullColumns = columns & ~3
+        for r0 in Swift.stride(from: 0, to: fullRows, by: tile) {
+            let r1 = min(r0 + tile, fullRows)
+            for c0 in Swift.stride(from: 0, to: fullColumns, by: tile) {
+                let c1 = min(c0 + tile, fullColumns)
+                for r in Swift.stride(from: r0, to: r1, by: 4) {
+                    for c in Swift.stride(from: c0, to: c1, by: 4) {
+                        transpose4x4(
+                            source + r * sourceStride + c,
+                            sourceStride,
+                            destination + c * destinationStride + r,
+                            destinationStride
+                        )
                     }
                 }
             }
         }
+        for r in 0..<rows {
+            let row = source + r * sourceStride
+            let firstColumn = r < fullRows ? fullColumns : 0
+            for c in firstColumn..<columns {
+                destination[c * destinationStride + r] = row[c]
+            }
+        }
+    }
+
+    @inline(__always) private static func transpose4x4(
+        _ source: UnsafePointer<Float>,
+        _ sourceStride: Int,
+        _ destination: UnsafeMutablePointer<Float>,
+        _ destinationStride: Int
+    ) {
+        func load(_ pointer: UnsafePointer<Float>) -> SIMD4<Float> {
+            UnsafeRawPointer(pointer).loadUnaligned(as: SIMD4<Float>.self)
+        }
+        func store(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>) {
+            UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<Float>.self)
+        }
+        let r0 = load(source)
+        let r1 = load(source + sourceStride)
+        let r2 = load(source + 2 * sourceStride)
+        let r3 = load(source + 3 * sourceStride)
+        store(SIMD4(r0[0], r1[0], r2[0], r3[0]), destination)
+        store(SIMD4(r0[1], r1[1], r2[1], r3[1]), destination + destinationStride)
+        store(SIMD4(r0[2], r1[2], r2[2], r3[2]), destination + 2 * destinationStride)
+        store(SIMD4(r0[3], r1[3], r2[3], r3[3]), destination + 3 * destinationStride)
     }
 }
 
@@ -178,8 +215,9 @@ extension JaroszBlur {
         }
     }
 
-    /// `n` rounded up to a whole number of SIMD vectors.
-    static func padded(_ n: Int) -> Int { (n + 15) & ~15 }
+    /// A row stride for `n` floats: whole SIMD vectors, and an odd number of them, because strides of
+    /// many cache lines that are powers of two (512 floats) make transposes thrash the cache (6× slower).
+    static func padded(_ n: Int) -> Int { ((n + 15) & ~15) | 16 }
 
     /// Two rows-then-columns box passes and the 64×64 decimation, as the reference's `jaroszFilterFloat`
     /// followed by `decimateFloat`, writing the 64×64 result row-major into `output`.

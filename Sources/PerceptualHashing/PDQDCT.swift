@@ -110,34 +110,61 @@ enum PDQDCT {
     /// The reference's quality: Σ |(int)(((u − v)·100)/255)| over vertical and horizontal neighbours
     /// of the 64×64 image, divided by 90 (integer division), capped at 100.
     static func quality(_ a: UnsafePointer<Float>) -> Int {
-        var total = SIMD16<Int32>()
+        // Each |d| is a whole number below 2²², so Float sums stay exact (8 064 terms of at most 100
+        // for luma in 0…255); garbage luma only saturates the cap.
+        var total = PDQLanes()
         for i in 0..<64 {
             let row = a + i * 64
-            for j in stride(from: 0, to: 64, by: 16) {
+            for j in Swift.stride(from: 0, to: 64, by: 16) {
                 if i < 63 {
-                    total &+= gradient(load(row + j), load(row + 64 + j))
+                    total += gradient(load(row + j), load(row + 64 + j))
                 }
                 // Horizontal pairs (j, j+1) exist for j < 63; the last lane of the last chunk has none.
-                var right = PDQLanes()
                 if j < 48 {
-                    right = load(row + j + 1)
+                    total += gradient(load(row + j), load(row + j + 1))
                 } else {
-                    for lane in 0..<15 { right[lane] = row[j + 1 + lane] }
+                    var step = gradient(load(row + j), rotatedLeft(load(row + j)))
+                    step[15] = 0
+                    total += step
                 }
-                var step = gradient(load(row + j), right)
-                if j == 48 { step[15] = 0 }
-                total &+= step
             }
         }
-        return min(Int(total.wrappedSum()) / 90, 100)
+        return min(Int(total.sum()) / 90, 100)
     }
 
-    /// `|(int)(((u − v)·100)/255)|` lane by lane; non-finite or huge lanes (only from garbage luma) count 10⁶.
-    @inline(__always) private static func gradient(_ u: PDQLanes, _ v: PDQLanes) -> SIMD16<Int32> {
+    /// Lanes shifted down by one (lane 15 gets lane 0; callers discard it).
+    @inline(__always) private static func rotatedLeft(_ v: PDQLanes) -> PDQLanes {
+        PDQLanes(
+            v[1],
+            v[2],
+            v[3],
+            v[4],
+            v[5],
+            v[6],
+            v[7],
+            v[8],
+            v[9],
+            v[10],
+            v[11],
+            v[12],
+            v[13],
+            v[14],
+            v[15],
+            v[0]
+        )
+    }
+
+    /// `|(int)(((u − v)·100)/255)|` lane by lane, as a Float; lanes that are not finite or over 10⁶
+    /// (only from garbage luma) count 10⁶.
+    @inline(__always) private static func gradient(_ u: PDQLanes, _ v: PDQLanes) -> PDQLanes {
         let d = ((u - v) * 100) / 255
         var magnitude = d.replacing(with: 0, where: d .< 0) - d.replacing(with: 0, where: d .> 0)
         magnitude.replace(with: 1e6, where: .!(magnitude .< 1e6))
-        return SIMD16<Int32>(magnitude, rounding: .towardZero)
+        // Truncation without a float-to-int conversion: round to integer by the 2²³ trick, then step
+        // down where that rounded up (for 0 ≤ x < 2²² floor is truncation).
+        var whole = (magnitude + 8_388_608) - 8_388_608
+        whole.replace(with: whole - 1, where: whole .> magnitude)
+        return whole
     }
 
     @inline(__always) private static func load(_ pointer: UnsafePointer<Float>) -> PDQLanes {
