@@ -7,6 +7,12 @@ protocol BoxFilterSink {
     mutating func begin(lane: Int)
     /// Output number `index` along the filtered axis, for the 16 lanes starting at `lane`.
     mutating func emit(_ index: Int, lane: Int, _ value: PDQLanes)
+    /// Called after the last of the `length` outputs of the 16 lanes starting at `lane`.
+    mutating func end(lane: Int, length: Int)
+}
+
+extension BoxFilterSink {
+    @inline(__always) mutating func end(lane: Int, length: Int) {}
 }
 
 /// Writes every output: row `index` of a grid with the given row stride.
@@ -17,7 +23,75 @@ struct DenseSink: BoxFilterSink {
     @inline(__always) func begin(lane: Int) {}
 
     @inline(__always) func emit(_ index: Int, lane: Int, _ value: PDQLanes) {
-        UnsafeMutableRawPointer(base + index * stride + lane).storeBytes(of: value, as: PDQLanes.self)
+        UnsafeMutableRawPointer(base + (index &* stride &+ lane)).storeBytes(of: value, as: PDQLanes.self)
+    }
+}
+
+/// Writes every output transposed: output `index` of lane `l` goes to `base[l·stride + index]`.
+///
+/// Outputs are gathered four at a time and written as 4×4 transposed blocks, which saves the separate
+/// transpose pass between a rows pass and a columns pass.
+struct TransposingSink: BoxFilterSink {
+    let base: UnsafeMutablePointer<Float>
+    let stride: Int
+    var pending = (PDQLanes(), PDQLanes(), PDQLanes(), PDQLanes())
+    var count = 0
+
+    init(base: UnsafeMutablePointer<Float>, stride: Int) {
+        self.base = base
+        self.stride = stride
+    }
+
+    @inline(__always) mutating func begin(lane: Int) { count = 0 }
+
+    @inline(__always) mutating func emit(_ index: Int, lane: Int, _ value: PDQLanes) {
+        switch count {
+        case 0: pending.0 = value
+        case 1: pending.1 = value
+        case 2: pending.2 = value
+        default: pending.3 = value
+        }
+        count &+= 1
+        if count == 4 {
+            let (a, b, c, d) = pending
+            let column = base + (lane &* stride &+ index &- 3)
+            store(a.lowHalf.lowHalf, b.lowHalf.lowHalf, c.lowHalf.lowHalf, d.lowHalf.lowHalf, column)
+            store(a.lowHalf.highHalf, b.lowHalf.highHalf, c.lowHalf.highHalf, d.lowHalf.highHalf, column + 4 * stride)
+            store(a.highHalf.lowHalf, b.highHalf.lowHalf, c.highHalf.lowHalf, d.highHalf.lowHalf, column + 8 * stride)
+            store(
+                a.highHalf.highHalf,
+                b.highHalf.highHalf,
+                c.highHalf.highHalf,
+                d.highHalf.highHalf,
+                column + 12 * stride
+            )
+            count = 0
+        }
+    }
+
+    /// Writes rows `a`…`d` of a 4×4 block as its columns, at `pointer`, `pointer + stride`, ….
+    @inline(__always) private func store(
+        _ a: SIMD4<Float>,
+        _ b: SIMD4<Float>,
+        _ c: SIMD4<Float>,
+        _ d: SIMD4<Float>,
+        _ pointer: UnsafeMutablePointer<Float>
+    ) {
+        for k in 0..<4 {
+            UnsafeMutableRawPointer(pointer + k &* stride).storeBytes(
+                of: SIMD4(a[k], b[k], c[k], d[k]),
+                as: SIMD4<Float>.self
+            )
+        }
+    }
+
+    @inline(__always) mutating func end(lane: Int, length: Int) {
+        for n in 0..<count {
+            let value = n == 0 ? pending.0 : n == 1 ? pending.1 : pending.2
+            for l in 0..<16 {
+                base[(lane + l) * stride + length - count + n] = value[l]
+            }
+        }
     }
 }
 
@@ -35,8 +109,8 @@ struct DecimatingSink: BoxFilterSink {
 
     @inline(__always) mutating func emit(_ index: Int, lane: Int, _ value: PDQLanes) {
         while next < 64 && targets[next] == index {
-            UnsafeMutableRawPointer(base + next * stride + lane).storeBytes(of: value, as: PDQLanes.self)
-            next += 1
+            UnsafeMutableRawPointer(base + (next &* stride &+ lane)).storeBytes(of: value, as: PDQLanes.self)
+            next &+= 1
         }
     }
 }
@@ -87,14 +161,14 @@ enum JaroszBlur {
             for _ in 0..<phase1 {
                 sum += load(right)
                 right += stride
-                count += 1
+                count &+= 1
             }
             for _ in 0..<phase2 {
                 sum += load(right)
                 right += stride
-                count += 1
+                count &+= 1
                 sink.emit(index, lane: lane, sum / PDQLanes(repeating: Float(count)))
-                index += 1
+                index &+= 1
             }
             if powerOfTwo {
                 for _ in 0..<phase3 {
@@ -103,7 +177,7 @@ enum JaroszBlur {
                     right += stride
                     left += stride
                     sink.emit(index, lane: lane, sum * reciprocal)
-                    index += 1
+                    index &+= 1
                 }
             } else {
                 for _ in 0..<phase3 {
@@ -112,16 +186,17 @@ enum JaroszBlur {
                     right += stride
                     left += stride
                     sink.emit(index, lane: lane, sum / divisor)
-                    index += 1
+                    index &+= 1
                 }
             }
             for _ in 0..<phase4 {
                 sum -= load(left)
                 left += stride
-                count -= 1
+                count &-= 1
                 sink.emit(index, lane: lane, sum / PDQLanes(repeating: Float(count)))
-                index += 1
+                index &+= 1
             }
+            sink.end(lane: lane, length: length)
         }
     }
 
@@ -252,39 +327,25 @@ extension JaroszBlur {
                 into: scratch.a,
                 destinationStride: paddedHeight
             )
-            var transposedSink = DenseSink(base: scratch.b, stride: paddedHeight)
+            // First rows pass, written back transposed: `b` holds the image row-major again.
+            var rowsSink = TransposingSink(base: scratch.b, stride: paddedWidth)
             boxDown(
                 scratch.a,
                 stride: paddedHeight,
                 length: width,
                 lanes: paddedHeight,
                 window: alongRows,
-                into: &transposedSink
+                into: &rowsSink
             )
-            transpose(
-                scratch.b,
-                rows: width,
-                columns: height,
-                sourceStride: paddedHeight,
-                into: scratch.a,
-                destinationStride: paddedWidth
-            )
-            var sink = DenseSink(base: scratch.b, stride: paddedWidth)
+            // First columns pass, written transposed for the second rows pass.
+            var columnsSink = TransposingSink(base: scratch.a, stride: paddedHeight)
             boxDown(
-                scratch.a,
+                scratch.b,
                 stride: paddedWidth,
                 length: height,
                 lanes: paddedWidth,
                 window: alongColumns,
-                into: &sink
-            )
-            transpose(
-                scratch.b,
-                rows: height,
-                columns: width,
-                sourceStride: paddedWidth,
-                into: scratch.a,
-                destinationStride: paddedHeight
+                into: &columnsSink
             )
             // Second rows pass: keep the 64 sampled columns (as rows of `narrow`, 64 × paddedHeight).
             var columnSink = DecimatingSink(base: scratch.narrow, stride: paddedHeight, targets: columnTargets)

@@ -34,7 +34,7 @@ enum PDQDCT {
         // Cody–Waite reduction by π/2 with fdlibm's 33-bit split, exact for the small quadrant counts here.
         let pio2Hi = 1.570_796_326_734_125_614_17
         let pio2Lo = 6.077_100_506_506_192_249_32e-11
-        let quadrant = (x * (2 / Double.pi)).rounded()
+        let quadrant = Double(Int(x * (2 / Double.pi) + 0.5))  // x ≥ 0; no libm round
         let r = (x - quadrant * pio2Hi) - quadrant * pio2Lo
         let z = r * r
         var cosPoly = 0.0
