@@ -65,6 +65,43 @@ import Testing
         #expect(Self.hash(rgbGrey, width: width, height: height, channels: 3).hash.distance(to: fromLuma.hash) <= 8)
     }
 
+    @Test func hashersOnConcurrentTasksAgree() async {
+        let (width, height) = (300, 200)
+        let pixels = Self.noise(width: width, height: height, channels: 3)
+        let expected = Self.hash(pixels, width: width, height: height, channels: 3)
+        let results = await withTaskGroup(of: PDQHash.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var hasher = PDQHasher()
+                    var last = PDQHash.zero
+                    for _ in 0..<5 {
+                        last = pixels.withUnsafeBufferPointer {
+                            hasher.hash(pixels: $0, width: width, height: height, channels: 3, mode: .full)
+                        }
+                    }
+                    return last
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.count == 8 && results.allSatisfy { $0 == expected })
+    }
+
+    @Test func aBufferShorterThanTheImageIsAPreconditionFailure() async {
+        await #expect(processExitsWith: .failure) {
+            var hasher = PDQHasher()
+            let pixels = [UInt8](repeating: 0, count: 10 * 10 * 3 - 1)
+            _ = pixels.withUnsafeBufferPointer {
+                hasher.hash(pixels: $0, width: 10, height: 10, channels: 3, mode: .full)
+            }
+        }
+        await #expect(processExitsWith: .failure) {
+            var hasher = PDQHasher()
+            let luma = [Float](repeating: 0, count: 4)
+            _ = luma.withUnsafeBufferPointer { hasher.hash(luma: $0, width: 0, height: 4) }
+        }
+    }
+
     /// The SIMD, transposed and output-skipping blur equals a plain transcription of the reference's
     /// scalar loops, including windows that are not powers of two (3, 5, 6, 7, 13).
     @Test(arguments: [(300, 129), (777, 555), (1600, 700), (129, 300), (64, 64), (5, 5), (33, 700)])
