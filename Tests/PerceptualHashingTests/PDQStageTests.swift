@@ -115,6 +115,26 @@ struct PDQStageTests {
         #expect(result.quality == Int(dump.meta["quality"]!))
     }
 
+    /// `cli512` on Float luma: a 2×-duplicated 512×512 luma resamples back to the original.
+    @Test func cli512OnLumaResamplesLikeOnPixels() throws {
+        let dump = try Dump("aaa-orig")
+        var doubled = [Float](repeating: 0, count: 4 * dump.luma.count)
+        for y in 0..<(2 * dump.height) {
+            for x in 0..<(2 * dump.width) {
+                doubled[y * 2 * dump.width + x] = dump.luma[(y / 2) * dump.width + x / 2]
+            }
+        }
+        var hasher = PDQHasher()
+        let result = doubled.withUnsafeBufferPointer {
+            hasher.hash(luma: $0, width: 2 * dump.width, height: 2 * dump.height, mode: .cli512)
+        }
+        #expect(result.hash.hex == dump.meta["hash"])
+        let dihedral = doubled.withUnsafeBufferPointer {
+            hasher.hashDihedral(luma: $0, width: 2 * dump.width, height: 2 * dump.height, mode: .cli512)
+        }
+        #expect(dihedral.orig.hex == dump.meta["hash"])
+    }
+
     /// The DCT matrix built without libm equals the reference formula evaluated with the platform's `cos`.
     @Test func dctMatrixMatchesPlatformCosine() {
         let scale = Double(Float((2.0 / 64.0).squareRoot()))
