@@ -29,7 +29,7 @@ struct DecodedPixelsTests {
     func pixelsEqualTheReferenceDecoder(name: String) throws {
         let bytes = [UInt8](try Data(contentsOf: Vectors.shared(Self.images[name]!)))
         let image = try ImageDecoder.decode(bytes)
-        let expected = try PPM(contentsOf: Vectors.shared("pdq/byte-arrays/\(name).ppm"))
+        let expected = try PPMImage(contentsOf: Vectors.shared("pdq/byte-arrays/\(name).ppm"))
         // The reference resizes anything over 512 on a side to 512×512 by nearest neighbour.
         let resize = image.width > 512 || image.height > 512
         let width = resize ? 512 : image.width
@@ -44,7 +44,7 @@ struct DecodedPixelsTests {
                 for c in 0..<3 {
                     // Greyscale sources decode to one channel; the reference replicated it into R, G and B.
                     let ours = pixels[(sourceY * image.width + sourceX) * image.channels + min(c, image.channels - 1)]
-                    if ours != expected.rgb[(y * width + x) * 3 + c] { mismatches += 1 }
+                    if ours != expected.pixels[(y * width + x) * 3 + c] { mismatches += 1 }
                 }
             }
         }
