@@ -11,6 +11,11 @@
 ///
 /// Bits are taken row-major, the first becoming the most significant (see ``Hash64``).
 ///
+/// Other image modes must reach this type the way Pillow's `convert('L')` would see them:
+/// palette images expanded to RGB (or to grey with ``greyLevel(red:green:blue:)``), grey + alpha
+/// as grey, 16-bit grey **clamped** to 255 (Pillow's `I;16 → L` clamps rather than scales), and
+/// CMYK converted to RGB as Pillow's `cmyk2rgb` does.
+///
 /// The hasher keeps its greyscale image, thumbnails and filter tables between calls, so hashing a
 /// stream of images allocates only when an image is larger than any before it. It is a value type
 /// with mutating methods: give each thread (or task) its own.
