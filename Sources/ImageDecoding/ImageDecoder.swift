@@ -59,6 +59,15 @@ public enum ImageDecoder {
         )
     }
 
+    /// The format the leading bytes name, or nil when they are neither JPEG nor PNG.
+    public static func sniff(_ bytes: UnsafeRawBufferPointer) -> ImageFormat? {
+        switch hm_sniff(bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count) {
+        case HM_FORMAT_JPEG: .jpeg
+        case HM_FORMAT_PNG: .png
+        default: nil
+        }
+    }
+
     private static func message(of image: inout hm_image) -> String {
         withUnsafeBytes(of: &image.message) { buffer in
             String(decoding: buffer.prefix { $0 != 0 }, as: UTF8.self)

@@ -1,1 +1,0 @@
-// Fingerprinting: sources arrive in the next commits.

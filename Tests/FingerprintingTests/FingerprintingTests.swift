@@ -1,1 +1,0 @@
-// FingerprintingTests: tests arrive in the next commits.
