@@ -1,0 +1,135 @@
+import Fingerprinting
+import HashIndex
+import HashSets
+import PerceptualHashing
+
+/// The loaded hash sets, indexed for lookup: one Hamming index per perceptual algorithm over every set,
+/// a hash table per digest.
+///
+/// A value: build a new one aside (e.g. on reload) and swap it in; searches never mutate.
+public struct Matcher: Sendable {
+    /// What an index row points back to.
+    struct Row: Sendable {
+        var set: Int32
+        var id: String
+        var labels: [String]
+    }
+
+    /// The thresholds every set starts from.
+    public let thresholds: MatchThresholds
+    private let sets: [(name: String, settings: HashSetSettings)]
+    private var rows: [Row] = []
+    private var pdq = AutoIndex<Hash256>()
+    private var sixtyFour: [HashAlgorithm: AutoIndex<Hash64>] = [:]
+    private var digests: [HashAlgorithm: [ExactDigest: [UInt32]]] = [:]
+    /// Per algorithm, the largest threshold of any set: the radius the index is searched with.
+    private var searchRadius: [HashAlgorithm: Int] = [:]
+
+    /// Indexes every entry of `sets` whose algorithm its set enables.
+    ///
+    /// - Complexity: O(n) to collect the entries plus the index builds.
+    public init(sets: [HashSet], thresholds: MatchThresholds = MatchThresholds()) {
+        self.thresholds = thresholds
+        self.sets = sets.map { ($0.name, $0.settings) }
+        var pdqEntries: [(hash: Hash256, id: UInt32)] = []
+        var sixtyFourEntries: [HashAlgorithm: [(hash: Hash64, id: UInt32)]] = [:]
+        for (setIndex, set) in sets.enumerated() {
+            for entry in set.entries where set.settings.isEnabled(entry.algorithm) {
+                let row = UInt32(rows.count)
+                rows.append(Row(set: Int32(setIndex), id: entry.id, labels: set.labels(for: entry)))
+                switch entry.value {
+                case .hash256(let hash): pdqEntries.append((hash, row))
+                case .hash64(let hash): sixtyFourEntries[entry.algorithm, default: []].append((hash, row))
+                case .digest(let digest): digests[entry.algorithm, default: [:]][digest, default: []].append(row)
+                }
+            }
+            for algorithm in HashAlgorithm.perceptual where set.settings.isEnabled(algorithm) {
+                searchRadius[algorithm] = max(searchRadius[algorithm] ?? 0, threshold(algorithm, setIndex: setIndex))
+            }
+        }
+        pdq = AutoIndex(entries: pdqEntries, radius: searchRadius[.pdq] ?? thresholds.distance(for: .pdq))
+        for (algorithm, entries) in sixtyFourEntries {
+            sixtyFour[algorithm] = AutoIndex(entries: entries, radius: searchRadius[algorithm] ?? 0)
+        }
+    }
+
+    /// The number of indexed entries per algorithm.
+    public var counts: [HashAlgorithm: Int] {
+        var counts: [HashAlgorithm: Int] = [:]
+        if pdq.count > 0 { counts[.pdq] = pdq.count }
+        for (algorithm, index) in sixtyFour { counts[algorithm] = index.count }
+        for (algorithm, table) in digests { counts[algorithm] = table.values.reduce(0) { $0 + $1.count } }
+        return counts
+    }
+
+    /// The names of the loaded sets.
+    public var setNames: [String] { sets.map(\.name) }
+
+    /// Every entry `fingerprint` matches, best first, and why any hash it carries was not matched.
+    public func match(_ fingerprint: Fingerprint) -> MatchOutcome {
+        var outcome = MatchOutcome()
+        for algorithm in HashAlgorithm.allCases {
+            if algorithm == .pdq, let pdq = fingerprint.pdq, pdq.quality < thresholds.minimumPDQQuality {
+                outcome.notes.append(
+                    "pdq quality \(pdq.quality) is below \(thresholds.minimumPDQQuality): hash reported, not matched")
+                continue
+            }
+            if algorithm == .pdq, let variants = fingerprint.pdqDihedral {
+                outcome.matches += lookupDihedral(variants)
+            } else if let value = fingerprint.value(for: algorithm) {
+                outcome.matches += lookup(value, algorithm: algorithm)
+            }
+        }
+        outcome.matches.sort(by: Match.bestFirst)
+        return outcome
+    }
+
+    /// Every entry within its set's threshold of `value` (equal to it, for digests), best first.
+    public func lookup(_ value: HashValue, algorithm: HashAlgorithm) -> [Match] {
+        var hits: [IndexHit] = []
+        switch value {
+        case .hash256(let hash) where algorithm == .pdq:
+            pdq.search(hash, radius: searchRadius[.pdq] ?? -1, into: &hits)
+        case .hash64(let hash):
+            sixtyFour[algorithm]?.search(hash, radius: searchRadius[algorithm] ?? -1, into: &hits)
+        case .digest(let digest):
+            hits = (digests[algorithm]?[digest] ?? []).map { IndexHit(id: $0, distance: 0) }
+        default:
+            return []
+        }
+        return hits.compactMap { makeMatch(row: $0.id, algorithm: algorithm, distance: $0.distance, variant: nil) }
+            .sorted(by: Match.bestFirst)
+    }
+
+    /// All 8 dihedral variants searched in one pass; each entry reported once, with its closest variant.
+    private func lookupDihedral(_ variants: PDQDihedralHashes) -> [Match] {
+        var hits: [MultiQueryHit] = []
+        pdq.searchAny(variants.hashes, radius: searchRadius[.pdq] ?? -1, into: &hits)
+        let names = variants.named.map(\.name)
+        return hits.compactMap { makeMatch(row: $0.id, algorithm: .pdq, distance: $0.distance, variant: names[$0.query]) }
+    }
+
+    private func makeMatch(row: UInt32, algorithm: HashAlgorithm, distance: Int, variant: String?) -> Match? {
+        let row = rows[Int(row)]
+        guard distance <= threshold(algorithm, setIndex: Int(row.set)) else { return nil }
+        return Match(
+            set: sets[Int(row.set)].name, id: row.id, labels: row.labels, algorithm: algorithm, distance: distance,
+            variant: variant)
+    }
+
+    private func threshold(_ algorithm: HashAlgorithm, setIndex: Int) -> Int {
+        guard algorithm.isPerceptual else { return 0 }
+        return sets[setIndex].settings.maxDistance[algorithm] ?? thresholds.distance(for: algorithm)
+    }
+}
+
+/// What matching one input found.
+public struct MatchOutcome: Sendable {
+    /// Matching entries, best first.
+    public var matches: [Match] = []
+    /// Hashes that were computed but deliberately not matched, and why (e.g. PDQ quality below the gate).
+    public var notes: [String] = []
+
+    /// No matches, no notes.
+    public init() {}
+}

@@ -1,1 +1,0 @@
-// Matching: sources arrive in the next commits.
