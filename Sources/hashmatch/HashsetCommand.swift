@@ -1,0 +1,339 @@
+import ArgumentParser
+import Fingerprinting
+import Foundation
+import HashSets
+import PerceptualHashing
+
+/// `hashmatch hashset …`: create, fill, inspect and export hash-set files.
+struct HashsetCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hashset",
+        abstract: "Build, import, export and edit hash sets.",
+        discussion: """
+            A hash set is one `.hashset` file in the --hashsets folder, named by its file stem (format: \
+            hashsets/README.md). Every change is appended and fsync'd before the command reports success.
+            """,
+        subcommands: [
+            HashsetBuild.self, HashsetImport.self, HashsetExport.self, HashsetStats.self, HashsetAdd.self,
+            HashsetRemove.self, HashsetCompact.self,
+        ])
+}
+
+/// `--hashsets DIR` for the editing commands.
+struct HashSetFolder: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder of .hashset files (default as for `match`).", valueName: "dir"))
+    var hashsets: String?
+
+    var store: HashSetStore {
+        var options = HashSetOptions()
+        options.hashsets = hashsets
+        return HashSetStore(directory: options.directory)
+    }
+
+    /// Opens an existing set, or exits 2 saying why.
+    func open(_ name: String) throws -> HashSetFile {
+        do {
+            let file = try store.open(name)
+            for issue in file.issues { warn("warning: \(issue)") }
+            return file
+        } catch {
+            warn("\(error)")
+            throw ExitCode(2)
+        }
+    }
+
+    /// Opens `name`, creating it (with `settings`) when it does not exist yet.
+    func openOrCreate(_ name: String, settings: HashSetSettings) throws -> HashSetFile {
+        if (try? store.setNames().contains(name)) == true { return try open(name) }
+        do {
+            try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
+            return try store.create(name, settings: settings)
+        } catch {
+            warn("cannot create set \(name) in \(store.directory): \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Runs an append and reports its summary, or exits 2.
+func appendReporting(_ changes: [HashSetChange], to file: inout HashSetFile) throws {
+    do {
+        let summary = try file.append(changes)
+        var parts = ["\(summary.added) added", "\(summary.removed) removed"]
+        if summary.unchanged > 0 { parts.append("\(summary.unchanged) unchanged (already present)") }
+        if summary.repairedBytes > 0 { parts.append("repaired a torn last line (\(summary.repairedBytes) bytes)") }
+        warn("\(file.path): " + parts.joined(separator: ", ") + "; \(file.set.count) entries")
+    } catch {
+        warn("\(file.path): \(error)")
+        throw ExitCode(2)
+    }
+}
+
+struct HashsetBuild: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "build",
+        abstract: "Create a set from the images in a folder (ids are the images' paths within it).")
+
+    @OptionGroup var folder: HashSetFolder
+    @Option(name: .long, help: "Name of the new set.") var name: String
+    @Option(name: .long, help: ArgumentHelp("Comma-separated labels for every entry.", valueName: "list"))
+    var labels: String?
+    @Option(name: .long, help: "A description stored in the set.") var description: String?
+    @Option(
+        name: .long, help: ArgumentHelp("Hashes to store (default pdq,md5).", valueName: "list"))
+    var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
+    @Option(name: .long, help: "PDQ path for the stored hashes.") var pdqMode: PDQHashingMode = .full
+    @Option(name: .shortAndLong, help: "Files hashed in parallel.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Argument(help: "Folder of images.") var directory: String
+
+    func run() throws {
+        var fingerprintOptions = FingerprintOptions()
+        fingerprintOptions.algorithms = algorithms.set
+        fingerprintOptions.pdqMode = pdqMode
+        let options = fingerprintOptions
+        let root = directory.hasSuffix("/") ? directory : directory + "/"
+        let labelList = labels.map { $0.split(separator: ",").map(String.init) } ?? []
+        var entries: [HashSetEntry] = []
+        var failures = 0
+        OrderedPipeline(InputFiles(paths: [directory]), window: jobs * 8).run(jobs: jobs) {
+            var fingerprinter = Fingerprinter(options: options)
+            return { input -> Result<Fingerprint, InputFile.ReadError> in
+                Result { () throws(InputFile.ReadError) in fingerprinter.fingerprint(try input.read(maxBytes: 256 << 20)) }
+            }
+        } emit: { input, result in
+            let id = input.path.hasPrefix(root) ? String(input.path.dropFirst(root.count)) : input.path
+            switch result {
+            case .failure(let error):
+                warn("\(input.path): \(error.message) (skipped)")
+                failures += 1
+            case .success(let fingerprint):
+                if let error = fingerprint.decodeError, options.needsPixels {
+                    warn("\(input.path): \(error.message) (\(error.code); skipped)")
+                    failures += 1
+                    return
+                }
+                for algorithm in HashAlgorithm.allCases where algorithms.set.contains(algorithm) {
+                    if algorithm == .pdq, let quality = fingerprint.pdq?.quality, quality < 50 {
+                        warn("\(input.path): pdq quality \(quality) is below 50 (pdq hash not stored)")
+                        continue
+                    }
+                    guard let value = fingerprint.value(for: algorithm) else { continue }
+                    entries.append(HashSetEntry(id: "\(id):\(algorithm.rawValue)", algorithm: algorithm, value: value, labels: labelList))
+                }
+            }
+        }
+        let settings = HashSetSettings(description: description)
+        do {
+            try FileManager.default.createDirectory(atPath: folder.store.directory, withIntermediateDirectories: true)
+            let file = try folder.store.create(name, settings: settings, entries: entries)
+            warn("\(file.path): \(file.set.count) entries from \(directory)" + (failures > 0 ? ", \(failures) files skipped" : ""))
+        } catch {
+            warn("cannot create set \(name): \(error)")
+            throw ExitCode(2)
+        }
+        if failures > 0 { throw ExitCode(2) }
+    }
+}
+
+struct HashsetImport: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case hex, threatexchangeLocal = "te-local", threatexchangeCSV = "te-csv", pdqPhotoHasher = "pdq-photo-hasher"
+        case ncmecXML = "ncmec-xml", stopNCII = "stopncii-json", techAgainstTerrorism = "tat-json"
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import a list from another system into a set (created if needed).",
+        discussion: """
+            Formats: hex (one hash per line), te-local (python-threatexchange local_file), te-csv \
+            (python-threatexchange dataset --csv), pdq-photo-hasher (hash,quality,filename), ncmec-xml \
+            (NCMEC hash sharing, with deletions), stopncii-json, tat-json (Tech Against Terrorism). \
+            Bad rows are printed as file:line: reason and skipped; with --strict any bad row aborts and nothing \
+            is written.
+            """)
+
+    @OptionGroup var folder: HashSetFolder
+    @Option(name: .long, help: "The input's format.") var format: Format
+    @Option(name: .long, help: "The set to import into.") var name: String
+    @Option(name: .long, help: "For hex lists: the algorithm (needed for 64-bit hashes).") var algorithm: HashAlgorithm?
+    @Option(name: .long, help: ArgumentHelp("For hex lists: labels for every entry.", valueName: "list"))
+    var labels: String?
+    @Flag(name: .long, help: "Refuse the whole import if any row is bad.") var strict = false
+    @Argument(help: "The file to import; `-` for standard input.") var file: String
+
+    func run() throws {
+        let bytes: [UInt8]
+        do { bytes = try InputFile(path: file).read(maxBytes: 4 << 30) } catch {
+            warn("\(file): \(error.message)")
+            throw ExitCode(2)
+        }
+        let labelList = labels.map { $0.split(separator: ",").map(String.init) } ?? []
+        let imported: HashSetImport =
+            switch format {
+            case .hex: HexListImporter(algorithm: algorithm, labels: labelList).parse(bytes, fileName: file)
+            case .threatexchangeLocal:
+                ThreatExchangeLocalFileImporter(signalType: algorithm?.rawValue).parse(bytes, fileName: file)
+            case .threatexchangeCSV: ThreatExchangeCSVImporter().parse(bytes, fileName: file)
+            case .pdqPhotoHasher: PDQPhotoHasherImporter().parse(bytes, fileName: file)
+            case .ncmecXML: NCMECXMLImporter().parse(bytes, fileName: file)
+            case .stopNCII: StopNCIIJSONImporter().parse(bytes, fileName: file)
+            case .techAgainstTerrorism: TechAgainstTerrorismJSONImporter().parse(bytes, fileName: file)
+            }
+        for issue in imported.issues { warn("\(issue)") }
+        if strict && !imported.issues.isEmpty {
+            warn("\(imported.issues.count) bad rows; nothing imported (--strict)")
+            throw ExitCode(2)
+        }
+        var target = try folder.openOrCreate(name, settings: HashSetSettings())
+        try appendReporting(imported.changes, to: &target)
+    }
+}
+
+extension HashAlgorithm: ExpressibleByArgument {}
+
+struct HashsetExport: ParsableCommand {
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case native, threatexchangeCSV = "te-csv", threatexchangeLocal = "te-local"
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Print a set: native (compacted), te-csv or te-local.")
+
+    @OptionGroup var folder: HashSetFolder
+    @Option(name: .long, help: "Output format.") var format: Format = .native
+    @Argument(help: "The set's name.") var name: String
+
+    func run() throws {
+        defer { Console.flush() }
+        let set = try folder.open(name).set
+        switch format {
+        case .native: Console.text(HashSetFormat.render(set))
+        case .threatexchangeCSV, .threatexchangeLocal:
+            let export = format == .threatexchangeCSV ? ThreatExchangeExporter.csv(set) : ThreatExchangeExporter.localFile(set)
+            Console.text(export.text)
+            if !export.skipped.isEmpty {
+                warn("\(export.skipped.count) entries have no python-threatexchange signal type and were left out")
+            }
+        }
+    }
+}
+
+struct HashsetStats: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats", abstract: "Entries per algorithm, settings and problems of each set (JSON lines).")
+
+    @OptionGroup var folder: HashSetFolder
+    @Argument(help: "Sets to describe (default: all).") var names: [String] = []
+
+    func run() throws {
+        defer { Console.flush() }
+        let names = self.names.isEmpty ? ((try? folder.store.setNames()) ?? []) : self.names
+        for name in names {
+            let file = try folder.open(name)
+            var perAlgorithm: [HashAlgorithm: Int] = [:]
+            for entry in file.set.entries { perAlgorithm[entry.algorithm, default: 0] += 1 }
+            let settings = file.set.settings
+            RecordWriter.write(
+                JSON.object([
+                    ("set", .string(name)), ("path", .string(file.path)), ("entries", .int(file.set.count)),
+                    ("by_algorithm", .object(HashAlgorithm.allCases.compactMap { a in perAlgorithm[a].map { (a.rawValue, .int($0)) } })),
+                    ("description", settings.description.map(JSON.string) ?? .null),
+                    ("thresholds", .object(settings.maxDistance.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) })),
+                    ("algorithms", settings.enabledAlgorithms.map { .array($0.map(\.rawValue).sorted().map(JSON.string)) } ?? .null),
+                    ("labels", .array(settings.defaultLabels.map(JSON.string))),
+                    ("issues", .int(file.issues.count)),
+                ]).serialized())
+        }
+    }
+}
+
+struct HashsetAdd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "add",
+        abstract: "Add one hash (--hash ALG:HEX --id ID) or the hashes of images to a set (created if needed).")
+
+    @OptionGroup var folder: HashSetFolder
+    @Option(name: .long, help: "The set.") var name: String
+    @Option(name: .long, help: ArgumentHelp("A hash to add, as algorithm:hex.", valueName: "alg:hex")) var hash: String?
+    @Option(name: .long, help: "The entry id (with --hash; default <alg>-<hex>).") var id: String?
+    @Option(name: .long, help: ArgumentHelp("Comma-separated labels.", valueName: "list")) var labels: String?
+    @Option(name: .long, help: ArgumentHelp("Hashes to store for images (default pdq,md5).", valueName: "list"))
+    var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
+    @Argument(help: "Images whose hashes to add (ids are their paths).") var images: [String] = []
+
+    func validate() throws {
+        guard (hash == nil) != images.isEmpty else { throw ValidationError("give either --hash or images") }
+    }
+
+    func run() throws {
+        let labelList = labels.map { $0.split(separator: ",").map(String.init) } ?? []
+        var entries: [HashSetEntry] = []
+        if let hash {
+            let parts = hash.split(separator: ":", maxSplits: 1).map(String.init)
+            guard parts.count == 2, let algorithm = HashAlgorithm(rawValue: parts[0].lowercased()) else {
+                warn("--hash: expected algorithm:hex, e.g. pdq:<64 hex digits>")
+                throw ExitCode(2)
+            }
+            do {
+                let value = try algorithm.parse(parts[1])
+                entries.append(HashSetEntry(
+                    id: id ?? HashSetEntry.derivedID(algorithm: algorithm, value: value), algorithm: algorithm,
+                    value: value, labels: labelList))
+            } catch {
+                warn("--hash: \(algorithm.rawValue) hash: \(error)")
+                throw ExitCode(2)
+            }
+        }
+        var options = FingerprintOptions()
+        options.algorithms = algorithms.set
+        var fingerprinter = Fingerprinter(options: options)
+        for path in images {
+            let fingerprint: Fingerprint
+            do { fingerprint = fingerprinter.fingerprint(try InputFile(path: path).read(maxBytes: 256 << 20)) } catch {
+                warn("\(path): \(error.message)")
+                throw ExitCode(2)
+            }
+            if let error = fingerprint.decodeError, options.needsPixels {
+                warn("\(path): \(error.message) (\(error.code))")
+                throw ExitCode(2)
+            }
+            for algorithm in HashAlgorithm.allCases where algorithms.set.contains(algorithm) {
+                guard let value = fingerprint.value(for: algorithm) else { continue }
+                entries.append(HashSetEntry(id: "\(path):\(algorithm.rawValue)", algorithm: algorithm, value: value, labels: labelList))
+            }
+        }
+        var file = try folder.openOrCreate(name, settings: HashSetSettings())
+        try appendReporting(entries.map(HashSetChange.add), to: &file)
+    }
+}
+
+struct HashsetRemove: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "remove", abstract: "Remove entries by id.")
+
+    @OptionGroup var folder: HashSetFolder
+    @Option(name: .long, help: "The set.") var name: String
+    @Argument(help: "Entry ids to remove.") var ids: [String]
+
+    func run() throws {
+        var file = try folder.open(name)
+        try appendReporting(ids.map { .remove(.id($0)) }, to: &file)
+    }
+}
+
+struct HashsetCompact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compact", abstract: "Rewrite a set without tombstones and overridden lines (atomic rename).")
+
+    @OptionGroup var folder: HashSetFolder
+    @Argument(help: "The set.") var name: String
+
+    func run() throws {
+        var file = try folder.open(name)
+        do { try file.compact() } catch {
+            warn("\(file.path): \(error)")
+            throw ExitCode(2)
+        }
+        warn("\(file.path): compacted, \(file.set.count) entries")
+    }
+}

@@ -1,0 +1,64 @@
+import HashSets
+import Matching
+import PerceptualHashing
+
+/// A fingerprint record plus what it matched.
+struct MatchRecord {
+    let fingerprint: FingerprintRecord
+    let outcome: MatchOutcome
+
+    var matched: Bool { !outcome.matches.isEmpty }
+
+    /// The `hash` record's keys, then `matches` (best first) and any `notes`.
+    func json(algorithms: [HashAlgorithm]) -> JSON {
+        var members = fingerprint.jsonMembers(algorithms: algorithms)
+        let error = members.firstIndex { $0.0 == "error" }.map { members.remove(at: $0) }
+        members.append(("matches", .array(outcome.matches.map(Self.json))))
+        if !outcome.notes.isEmpty { members.append(("notes", .array(outcome.notes.map(JSON.string)))) }
+        if let error { members.append(error) }
+        return .object(members)
+    }
+
+    static func json(_ match: Match) -> JSON {
+        .object([
+            ("set", .string(match.set)), ("id", .string(match.id)), ("labels", .array(match.labels.map(JSON.string))),
+            ("algorithm", .string(match.algorithm.rawValue)), ("distance", .int(match.distance)),
+            ("variant", match.variant.map(JSON.string) ?? .null),
+        ])
+    }
+
+    /// CSV/table columns: the hash columns, then the matches as `set/id algorithm:distance` joined by `; `.
+    func columns(algorithms: [HashAlgorithm]) -> [String] {
+        var columns = fingerprint.columns(algorithms: algorithms)
+        let errors = columns.suffix(2)
+        columns.removeLast(2)
+        columns.append(String(outcome.matches.count))
+        columns.append(outcome.matches.map(Self.summary).joined(separator: "; "))
+        return columns + errors
+    }
+
+    static func columnNames(algorithms: [HashAlgorithm]) -> [String] {
+        var names = FingerprintRecord.columnNames(algorithms: algorithms)
+        names.removeLast(2)
+        return names + ["match_count", "matches", "error_code", "error_message"]
+    }
+
+    static func summary(_ match: Match) -> String {
+        "\(match.set)/\(match.id) \(match.algorithm.rawValue):\(match.distance)" + (match.variant.map { "(\($0))" } ?? "")
+    }
+
+    /// The best two matches and how many more, for the table.
+    static func shortSummary(_ matches: [Match]) -> String {
+        let shown = matches.prefix(2).map(summary).joined(separator: "; ")
+        return matches.count > 2 ? shown + "; +\(matches.count - 2) more" : shown
+    }
+
+    /// One match-log line per match.
+    func logRecords(hashes: [HashAlgorithm: HashValue]) -> [MatchLogRecord] {
+        outcome.matches.map {
+            MatchLogRecord(
+                source: fingerprint.path, hashes: hashes, set: $0.set, entryID: $0.id, labels: $0.labels,
+                algorithm: $0.algorithm, distance: $0.distance, variant: $0.variant)
+        }
+    }
+}
