@@ -1,1 +1,0 @@
-// HashIndex: sources arrive in the next commits.

@@ -1,1 +1,0 @@
-// HashIndexTests: tests arrive in the next commits.

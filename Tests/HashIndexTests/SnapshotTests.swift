@@ -1,0 +1,121 @@
+import HashIndex
+import PerceptualHashing
+import Testing
+
+@Suite("Snapshots round-trip, and damaged ones are refused without trapping")
+struct SnapshotTests {
+    private static func sample(count: Int) -> [(hash: Hash256, id: UInt32)] {
+        var data = TestData<Hash256>(seed: 42)
+        return (0..<count).map { (data.randomHash(), UInt32($0 * 2 + 1)) }
+    }
+
+    @Test func roundTripEveryKind() throws {
+        let entries = Self.sample(count: 500)
+        let sources: [any HammingIndex<Hash256>] = [
+            LinearScan(entries: entries), BKTree(entries: entries), MultiIndexHashing(entries: entries),
+        ]
+        for source in sources {
+            let bytes = source.serialize()
+            // Header + 32 bytes of limbs and 4 of id per entry + checksum.
+            #expect(bytes.count == 16 + 500 * 36 + 8)
+            let loaded: [any HammingIndex<Hash256>] = [
+                try LinearScan<Hash256>(snapshot: bytes), try BKTree<Hash256>(snapshot: bytes),
+                try MultiIndexHashing<Hash256>(snapshot: bytes), try AutoIndex<Hash256>(snapshot: bytes),
+            ]
+            for index in loaded {
+                #expect(index.count == 500)
+                for entry in entries { #expect(index.hash(id: entry.id) == entry.hash) }
+            }
+        }
+    }
+
+    @Test func layoutIsTheDocumentedOne() {
+        let bytes = LinearScan(entries: [(hash: Hash64(0x0102_0304_0506_0708), id: UInt32(9))]).serialize()
+        #expect(Array(bytes[0..<4]) == Array("HMIX".utf8))
+        #expect(Array(bytes[4..<8]) == [1, 0, 64, 0])
+        #expect(Array(bytes[8..<16]) == [1, 0, 0, 0, 0, 0, 0, 0])
+        #expect(Array(bytes[16..<24]) == [8, 7, 6, 5, 4, 3, 2, 1])
+        #expect(Array(bytes[24..<32]) == [9, 0, 0, 0, 0, 0, 0, 0])
+        #expect(bytes.count == 40)
+    }
+
+    @Test func emptyIndexRoundTrips() throws {
+        let bytes = MultiIndexHashing<Hash64>().serialize()
+        #expect(try LinearScan<Hash64>(snapshot: bytes).count == 0)
+    }
+
+    @Test func everyTruncationThrows() {
+        let bytes = LinearScan(entries: Self.sample(count: 7)).serialize()
+        for length in 0..<bytes.count {
+            #expect(throws: SnapshotError.self) { try LinearScan<Hash256>(snapshot: Array(bytes[0..<length])) }
+        }
+        #expect(throws: SnapshotError.self) { try LinearScan<Hash256>(snapshot: bytes + [0]) }
+    }
+
+    @Test func everyFlippedBitThrows() {
+        let bytes = BKTree(entries: Self.sample(count: 5)).serialize()
+        for byte in bytes.indices {
+            for bit in 0..<8 {
+                var damaged = bytes
+                damaged[byte] ^= 1 << bit
+                #expect(throws: SnapshotError.self) { try MultiIndexHashing<Hash256>(snapshot: damaged) }
+            }
+        }
+    }
+
+    @Test func specificDefectsAreNamed() {
+        let bytes = LinearScan(entries: Self.sample(count: 3)).serialize()
+        var magic = bytes
+        magic[0] = UInt8(ascii: "X")
+        #expect(throws: SnapshotError.badMagic) { try LinearScan<Hash256>(snapshot: magic) }
+        var version = bytes
+        version[4] = 2
+        #expect(throws: SnapshotError.unsupportedVersion(2)) { try LinearScan<Hash256>(snapshot: version) }
+        #expect(throws: SnapshotError.wrongHashWidth(expected: 64, found: 256)) {
+            try LinearScan<Hash64>(snapshot: bytes)
+        }
+        var huge = bytes
+        for k in 8..<16 { huge[k] = 0xff }
+        #expect(throws: SnapshotError.implausibleCount(UInt64.max)) { try BKTree<Hash256>(snapshot: huge) }
+        // A large but representable count with few bytes: refused by size before any allocation.
+        var large = bytes
+        large[8..<16] = [0, 0, 0, 0x40, 0, 0, 0, 0]
+        #expect(throws: SnapshotError.wrongSize(expected: 16 + 0x4000_0000 * 36 + 8, found: bytes.count)) {
+            try MultiIndexHashing<Hash256>(snapshot: large)
+        }
+        var payload = bytes
+        payload[20] ^= 0x10
+        #expect(throws: SnapshotError.self) { try LinearScan<Hash256>(snapshot: payload) }
+    }
+
+    @Test func duplicateIDsAreRefused() {
+        // Hand-built: two entries with id 7 and a correct checksum (recomputed by a reference FNV in the test).
+        var bytes = Array("HMIX".utf8) + [1, 0, 64, 0] + [2, 0, 0, 0, 0, 0, 0, 0]
+        bytes += [1, 0, 0, 0, 0, 0, 0, 0] + [2, 0, 0, 0, 0, 0, 0, 0] + [7, 0, 0, 0, 7, 0, 0, 0]
+        let sum = Self.referenceChecksum(bytes)
+        bytes += (0..<8).map { UInt8(truncatingIfNeeded: sum >> UInt64(8 * $0)) }
+        #expect(throws: SnapshotError.duplicateID(7)) { try LinearScan<Hash64>(snapshot: bytes) }
+        #expect(throws: SnapshotError.duplicateID(7)) { try BKTree<Hash64>(snapshot: bytes) }
+        #expect(throws: SnapshotError.duplicateID(7)) { try MultiIndexHashing<Hash64>(snapshot: bytes) }
+        #expect(throws: SnapshotError.duplicateID(7)) { try AutoIndex<Hash64>(snapshot: bytes) }
+    }
+
+    @Test func checksumMatchesAnIndependentImplementation() {
+        let bytes = LinearScan(entries: Self.sample(count: 9)).serialize()
+        let stored = bytes.suffix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << UInt64(8 * $1.offset) }
+        #expect(stored == Self.referenceChecksum(Array(bytes.dropLast(8))))
+    }
+
+    /// The documented checksum, written plainly: FNV-1a-64 over LE words in 4 lanes, lanes folded in order.
+    private static func referenceChecksum(_ bytes: [UInt8]) -> UInt64 {
+        let basis: UInt64 = 0xcbf2_9ce4_8422_2325
+        let prime: UInt64 = 0x100_0000_01b3
+        var lanes = [basis, basis, basis, basis]
+        for k in 0..<bytes.count / 8 {
+            var word: UInt64 = 0
+            for b in 0..<8 { word |= UInt64(bytes[k * 8 + b]) << UInt64(8 * b) }
+            lanes[k % 4] = (lanes[k % 4] ^ word) &* prime
+        }
+        return lanes.reduce(basis) { ($0 ^ $1) &* prime }
+    }
+}
