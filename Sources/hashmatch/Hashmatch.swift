@@ -10,6 +10,7 @@ struct Hashmatch: AsyncParsableCommand {
         discussion: "Exit status (grep/clamscan convention): 0 no match, 1 match found, 2 error.",
         subcommands: [
             HashCommand.self, CompareCommand.self, MatchCommand.self, ScanCommand.self, HashsetCommand.self,
+            BenchCommand.self,
         ])
 
     /// Runs the command; usage errors exit 2 like every other error, never ArgumentParser's 64.

@@ -29,8 +29,8 @@ struct ScanCommand: ParsableCommand {
         abstract: "Scan folders recursively for images that match the hash sets.",
         discussion: """
             Parallel across cores, memory bounded whatever the folder size. A progress line on standard error \
-            when it is a terminal, a summary at the end. Exit status: 0 no match, 1 a match, 2 an error \
-            (a match wins over an error).
+            when it is a terminal, a summary at the end. Exit status as for `match`: 0 no match, 1 a match, 2 an \
+            error.
             """)
 
     @OptionGroup var options: MatchRunOptions
