@@ -64,7 +64,11 @@ public struct Fingerprinter {
         let header = try ImageDecoder.probe(bytes)
         var decoding = options.decoding
         decoding.lumaOnly = true
-        decoding.scaleDenominator = Self.fastScale(width: header.width, height: header.height, minimumSide: options.fastMinimumSide)
+        decoding.scaleDenominator = Self.fastScale(
+            width: header.width,
+            height: header.height,
+            minimumSide: options.fastMinimumSide
+        )
         return try ImageDecoder.decode(bytes, options: decoding)
     }
 
@@ -81,19 +85,33 @@ public struct Fingerprinter {
             if algorithms.contains(.pdq) {
                 if options.dihedral {
                     let variants = pdqHasher.hashDihedral(
-                        pixels: pixels, width: image.width, height: image.height, channels: image.channels, mode: pdqMode)
+                        pixels: pixels,
+                        width: image.width,
+                        height: image.height,
+                        channels: image.channels,
+                        mode: pdqMode
+                    )
                     result.pdqDihedral = variants
                     result.pdq = PDQHash(hash: variants.orig, quality: variants.quality)
                 } else {
                     result.pdq = pdqHasher.hash(
-                        pixels: pixels, width: image.width, height: image.height, channels: image.channels, mode: pdqMode)
+                        pixels: pixels,
+                        width: image.width,
+                        height: image.height,
+                        channels: image.channels,
+                        mode: pdqMode
+                    )
                 }
             }
             let wanted = ImageHashKinds(algorithms)
             if !wanted.isEmpty {
                 let hashes = imageHasher.hashes(
-                    pixels: pixels, width: image.width, height: image.height, channels: image.channels,
-                    algorithms: wanted)
+                    pixels: pixels,
+                    width: image.width,
+                    height: image.height,
+                    channels: image.channels,
+                    algorithms: wanted
+                )
                 result.ahash = hashes.ahash
                 result.phash = hashes.phash
                 result.dhash = hashes.dhash

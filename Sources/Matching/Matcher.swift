@@ -71,7 +71,8 @@ public struct Matcher: Sendable {
         for algorithm in HashAlgorithm.allCases {
             if algorithm == .pdq, let pdq = fingerprint.pdq, pdq.quality < thresholds.minimumPDQQuality {
                 outcome.notes.append(
-                    "pdq quality \(pdq.quality) is below \(thresholds.minimumPDQQuality): hash reported, not matched")
+                    "pdq quality \(pdq.quality) is below \(thresholds.minimumPDQQuality): hash reported, not matched"
+                )
                 continue
             }
             if algorithm == .pdq, let variants = fingerprint.pdqDihedral {
@@ -106,15 +107,22 @@ public struct Matcher: Sendable {
         var hits: [MultiQueryHit] = []
         pdq.searchAny(variants.hashes, radius: searchRadius[.pdq] ?? -1, into: &hits)
         let names = variants.named.map(\.name)
-        return hits.compactMap { makeMatch(row: $0.id, algorithm: .pdq, distance: $0.distance, variant: names[$0.query]) }
+        return hits.compactMap {
+            makeMatch(row: $0.id, algorithm: .pdq, distance: $0.distance, variant: names[$0.query])
+        }
     }
 
     private func makeMatch(row: UInt32, algorithm: HashAlgorithm, distance: Int, variant: String?) -> Match? {
         let row = rows[Int(row)]
         guard distance <= threshold(algorithm, setIndex: Int(row.set)) else { return nil }
         return Match(
-            set: sets[Int(row.set)].name, id: row.id, labels: row.labels, algorithm: algorithm, distance: distance,
-            variant: variant)
+            set: sets[Int(row.set)].name,
+            id: row.id,
+            labels: row.labels,
+            algorithm: algorithm,
+            distance: distance,
+            variant: variant
+        )
     }
 
     private func threshold(_ algorithm: HashAlgorithm, setIndex: Int) -> Int {

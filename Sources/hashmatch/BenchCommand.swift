@@ -10,7 +10,8 @@ struct BenchCommand: ParsableCommand {
         discussion: """
             Each file is read once, then decoded and hashed --repeat times on one core; prints per file the \
             median and minimum milliseconds, then the throughput of --jobs parallel workers over all files.
-            """)
+            """
+    )
 
     @OptionGroup var hashing: HashingOptions
     @Option(name: .customLong("repeat"), help: "Timed runs per file.") var repetitions = 20
@@ -28,7 +29,10 @@ struct BenchCommand: ParsableCommand {
                 throw ExitCode(2)
             }
         }
-        let writer = RecordWriter(format: format ?? .automatic, header: ["path", "width", "height", "median_ms", "min_ms"])
+        let writer = RecordWriter(
+            format: format ?? .automatic,
+            header: ["path", "width", "height", "median_ms", "min_ms"]
+        )
         var fingerprinter = Fingerprinter(options: options)
         for (path, bytes) in inputs {
             let warm = fingerprinter.fingerprint(bytes)
@@ -50,7 +54,11 @@ struct BenchCommand: ParsableCommand {
                     ("median_ms", .double((median * 1000).rounded() / 1000)),
                     ("min_ms", .double((times[0] * 1000).rounded() / 1000)),
                 ]),
-                columns: [path, String(warm.width ?? 0), String(warm.height ?? 0), String(format: "%.3f", median), String(format: "%.3f", times[0])])
+                columns: [
+                    path, String(warm.width ?? 0), String(warm.height ?? 0), String(format: "%.3f", median),
+                    String(format: "%.3f", times[0]),
+                ]
+            )
         }
         writer.finish()
         let perWorker = max(repetitions, 1)
@@ -62,6 +70,13 @@ struct BenchCommand: ParsableCommand {
         }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let images = Double(max(jobs, 1) * perWorker * inputs.count)
-        warn(String(format: "%d workers: %.0f images/s (%.3f ms per image per worker)", max(jobs, 1), images / seconds, seconds * 1000 * Double(max(jobs, 1)) / images))
+        warn(
+            String(
+                format: "%d workers: %.0f images/s (%.3f ms per image per worker)",
+                max(jobs, 1),
+                images / seconds,
+                seconds * 1000 * Double(max(jobs, 1)) / images
+            )
+        )
     }
 }

@@ -11,7 +11,8 @@ struct CompareCommand: ParsableCommand {
             Perceptual hashes give a Hamming distance (bits that differ); digests give 0 when the bytes are \
             identical and 1 otherwise. `-` reads one of the images from standard input.
             Exit status: 0 when both were hashed, 2 otherwise.
-            """)
+            """
+    )
 
     @OptionGroup var hashing: HashingOptions
 
@@ -27,7 +28,9 @@ struct CompareCommand: ParsableCommand {
         for path in [first, second] {
             do {
                 let bytes = try InputFile(path: path).read(maxBytes: hashing.maxFileBytes)
-                records.append(FingerprintRecord(input: InputFile(path: path), fingerprint: fingerprinter.fingerprint(bytes)))
+                records.append(
+                    FingerprintRecord(input: InputFile(path: path), fingerprint: fingerprinter.fingerprint(bytes))
+                )
             } catch {
                 records.append(FingerprintRecord(path: path, readError: error))
             }
@@ -36,7 +39,10 @@ struct CompareCommand: ParsableCommand {
             warn("\(record.path): \(record.errorMessage ?? "failed") (\(record.errorCode ?? ""))")
         }
         guard let a = records[0].fingerprint, let b = records[1].fingerprint else { throw ExitCode(2) }
-        let writer = RecordWriter(format: format ?? .automatic, header: ["algorithm", "distance", "of_bits", first, second])
+        let writer = RecordWriter(
+            format: format ?? .automatic,
+            header: ["algorithm", "distance", "of_bits", first, second]
+        )
         for algorithm in hashing.orderedAlgorithms {
             guard let left = a.value(for: algorithm), let right = b.value(for: algorithm) else { continue }
             let distance = Self.distance(left, right)
@@ -50,7 +56,11 @@ struct CompareCommand: ParsableCommand {
             }
             writer.write(
                 json: .object(members),
-                columns: [algorithm.rawValue, String(distance), String(algorithm.isPerceptual ? algorithm.bitCount : 1), left.hex, right.hex])
+                columns: [
+                    algorithm.rawValue, String(distance), String(algorithm.isPerceptual ? algorithm.bitCount : 1),
+                    left.hex, right.hex,
+                ]
+            )
         }
         if let variants = b.pdqDihedral, let pdq = a.pdq {
             // With --dihedral: the closest rotation/mirror image of B to A.
@@ -60,7 +70,11 @@ struct CompareCommand: ParsableCommand {
                     ("algorithm", .string("pdq_dihedral")), ("distance", .int(best.hash.distance(to: pdq.hash))),
                     ("of_bits", .int(256)), ("variant", .string(best.name)),
                 ]),
-                columns: ["pdq_dihedral(\(best.name))", String(best.hash.distance(to: pdq.hash)), "256", pdq.hash.hex, best.hash.hex])
+                columns: [
+                    "pdq_dihedral(\(best.name))", String(best.hash.distance(to: pdq.hash)), "256", pdq.hash.hex,
+                    best.hash.hex,
+                ]
+            )
         }
         writer.finish()
         if records.contains(where: \.failed) { throw ExitCode(2) }

@@ -46,14 +46,18 @@ struct FingerprintRecord {
                 members += [("width", .int(width)), ("height", .int(height))]
             }
             for algorithm in algorithms {
-                if let value = fingerprint.value(for: algorithm) { members.append((algorithm.rawValue, .string(value.hex))) }
+                if let value = fingerprint.value(for: algorithm) {
+                    members.append((algorithm.rawValue, .string(value.hex)))
+                }
             }
             if let pdq = fingerprint.pdq { members.append(("pdq_quality", .int(pdq.quality))) }
             if let variants = fingerprint.pdqDihedral {
                 members.append(("pdq_dihedral", .object(variants.named.map { ($0.name, .string($0.hash.hex)) })))
             }
             if let orientation = fingerprint.exifOrientation { members.append(("exif_orientation", .int(orientation))) }
-            if !fingerprint.warnings.isEmpty { members.append(("warnings", .array(fingerprint.warnings.map(JSON.string)))) }
+            if !fingerprint.warnings.isEmpty {
+                members.append(("warnings", .array(fingerprint.warnings.map(JSON.string))))
+            }
         }
         if notAnImage { members.append(("not_an_image", .bool(true))) }
         if let errorCode, let errorMessage {

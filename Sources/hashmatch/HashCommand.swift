@@ -11,7 +11,8 @@ struct HashCommand: ParsableCommand {
             Files and folders (recursively); `-` reads standard input. One record per file; a file that cannot \
             be read or decoded gives an `error` record (with the digests of its bytes) and the run goes on.
             Exit status: 0 when every file was hashed, 2 when any failed.
-            """)
+            """
+    )
 
     @OptionGroup var hashing: HashingOptions
 
@@ -27,7 +28,9 @@ struct HashCommand: ParsableCommand {
     func run() throws {
         let algorithms = hashing.orderedAlgorithms
         let writer = RecordWriter(
-            format: format ?? .automatic, header: FingerprintRecord.columnNames(algorithms: algorithms))
+            format: format ?? .automatic,
+            header: FingerprintRecord.columnNames(algorithms: algorithms)
+        )
         var failures = 0
         let options = hashing.fingerprintOptions
         let maxBytes = hashing.maxFileBytes
@@ -43,7 +46,10 @@ struct HashCommand: ParsableCommand {
             }
         } emit: { _, record in
             if record.failed { failures += 1 }
-            writer.write(json: .object(record.jsonMembers(algorithms: algorithms)), columns: record.columns(algorithms: algorithms))
+            writer.write(
+                json: .object(record.jsonMembers(algorithms: algorithms)),
+                columns: record.columns(algorithms: algorithms)
+            )
         }
         writer.finish()
         if failures > 0 { throw ExitCode(2) }

@@ -9,7 +9,10 @@ struct HashSetOptions: ParsableArguments {
         name: .long,
         help: ArgumentHelp(
             "Folder of .hashset files (default: $HASHMATCH_HASHSETS, else ./hashsets, else the sample sets "
-                + "this binary was built with).", valueName: "dir"))
+                + "this binary was built with).",
+            valueName: "dir"
+        )
+    )
     var hashsets: String?
 
     @Option(name: .long, help: ArgumentHelp("Largest PDQ distance that matches (of 256 bits).", valueName: "bits"))

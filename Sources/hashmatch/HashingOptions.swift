@@ -6,10 +6,13 @@ import PerceptualHashing
 /// The options every hashing command shares (`hash`, `compare`, `match`, `scan`).
 struct HashingOptions: ParsableArguments {
     @Option(
-        name: .long, parsing: .unconditional,
+        name: .long,
+        parsing: .unconditional,
         help: ArgumentHelp(
             "Comma-separated hashes to compute: pdq, phash, dhash, ahash, md5, sha1, sha256, or all.",
-            valueName: "list"))
+            valueName: "list"
+        )
+    )
     var algorithms: AlgorithmList = AlgorithmList(Set(HashAlgorithm.allCases))
 
     @Option(
@@ -17,7 +20,9 @@ struct HashingOptions: ParsableArguments {
         help: ArgumentHelp(
             "PDQ path: full (= pdqhash/python-threatexchange/HMA, bit-exact), cli512 (= Meta's pdq-photo-hasher, "
                 + "bit-exact), fast (JPEG luma at reduced DCT scale; a few bits off, several times faster).",
-            valueName: "mode"))
+            valueName: "mode"
+        )
+    )
     var pdqMode: PDQHashingMode = .full
 
     @Flag(name: .long, help: "Also compute the 8 PDQ dihedral variants (rotations and mirror images).")

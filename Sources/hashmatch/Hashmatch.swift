@@ -11,7 +11,8 @@ struct Hashmatch: AsyncParsableCommand {
         subcommands: [
             HashCommand.self, CompareCommand.self, MatchCommand.self, ScanCommand.self, HashsetCommand.self,
             BenchCommand.self,
-        ])
+        ]
+    )
 
     /// Runs the command; usage errors exit 2 like every other error, never ArgumentParser's 64.
     static func main() async {

@@ -16,7 +16,8 @@ struct HashsetCommand: ParsableCommand {
         subcommands: [
             HashsetBuild.self, HashsetImport.self, HashsetExport.self, HashsetStats.self, HashsetAdd.self,
             HashsetRemove.self, HashsetCompact.self,
-        ])
+        ]
+    )
 }
 
 /// `--hashsets DIR` for the editing commands.
@@ -72,7 +73,8 @@ func appendReporting(_ changes: [HashSetChange], to file: inout HashSetFile) thr
 struct HashsetBuild: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "build",
-        abstract: "Create a set from the images in a folder (ids are the images' paths within it).")
+        abstract: "Create a set from the images in a folder (ids are the images' paths within it)."
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Option(name: .long, help: "Name of the new set.") var name: String
@@ -80,7 +82,9 @@ struct HashsetBuild: ParsableCommand {
     var labels: String?
     @Option(name: .long, help: "A description stored in the set.") var description: String?
     @Option(
-        name: .long, help: ArgumentHelp("Hashes to store (default pdq,md5).", valueName: "list"))
+        name: .long,
+        help: ArgumentHelp("Hashes to store (default pdq,md5).", valueName: "list")
+    )
     var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
     @Option(name: .long, help: "PDQ path for the stored hashes.") var pdqMode: PDQHashingMode = .full
     @Option(name: .shortAndLong, help: "Files hashed in parallel.")
@@ -99,7 +103,9 @@ struct HashsetBuild: ParsableCommand {
         OrderedPipeline(InputFiles(paths: [directory]), window: jobs * 8).run(jobs: jobs) {
             var fingerprinter = Fingerprinter(options: options)
             return { input -> Result<Fingerprint, InputFile.ReadError> in
-                Result { () throws(InputFile.ReadError) in fingerprinter.fingerprint(try input.read(maxBytes: 256 << 20)) }
+                Result { () throws(InputFile.ReadError) in
+                    fingerprinter.fingerprint(try input.read(maxBytes: 256 << 20))
+                }
             }
         } emit: { input, result in
             let id = input.path.hasPrefix(root) ? String(input.path.dropFirst(root.count)) : input.path
@@ -119,7 +125,14 @@ struct HashsetBuild: ParsableCommand {
                         continue
                     }
                     guard let value = fingerprint.value(for: algorithm) else { continue }
-                    entries.append(HashSetEntry(id: "\(id):\(algorithm.rawValue)", algorithm: algorithm, value: value, labels: labelList))
+                    entries.append(
+                        HashSetEntry(
+                            id: "\(id):\(algorithm.rawValue)",
+                            algorithm: algorithm,
+                            value: value,
+                            labels: labelList
+                        )
+                    )
                 }
             }
         }
@@ -127,7 +140,10 @@ struct HashsetBuild: ParsableCommand {
         do {
             try FileManager.default.createDirectory(atPath: folder.store.directory, withIntermediateDirectories: true)
             let file = try folder.store.create(name, settings: settings, entries: entries)
-            warn("\(file.path): \(file.set.count) entries from \(directory)" + (failures > 0 ? ", \(failures) files skipped" : ""))
+            warn(
+                "\(file.path): \(file.set.count) entries from \(directory)"
+                    + (failures > 0 ? ", \(failures) files skipped" : "")
+            )
         } catch {
             warn("cannot create set \(name): \(error)")
             throw ExitCode(2)
@@ -138,8 +154,13 @@ struct HashsetBuild: ParsableCommand {
 
 struct HashsetImport: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case hex, threatexchangeLocal = "te-local", threatexchangeCSV = "te-csv", pdqPhotoHasher = "pdq-photo-hasher"
-        case ncmecXML = "ncmec-xml", stopNCII = "stopncii-json", techAgainstTerrorism = "tat-json"
+        case hex
+        case threatexchangeLocal = "te-local"
+        case threatexchangeCSV = "te-csv"
+        case pdqPhotoHasher = "pdq-photo-hasher"
+        case ncmecXML = "ncmec-xml"
+        case stopNCII = "stopncii-json"
+        case techAgainstTerrorism = "tat-json"
     }
 
     static let configuration = CommandConfiguration(
@@ -151,7 +172,8 @@ struct HashsetImport: ParsableCommand {
             (NCMEC hash sharing, with deletions), stopncii-json, tat-json (Tech Against Terrorism). \
             Bad rows are printed as file:line: reason and skipped; with --strict any bad row aborts and nothing \
             is written.
-            """)
+            """
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Option(name: .long, help: "The input's format.") var format: Format
@@ -194,11 +216,15 @@ extension HashAlgorithm: ExpressibleByArgument {}
 
 struct HashsetExport: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable {
-        case native, threatexchangeCSV = "te-csv", threatexchangeLocal = "te-local"
+        case native
+        case threatexchangeCSV = "te-csv"
+        case threatexchangeLocal = "te-local"
     }
 
     static let configuration = CommandConfiguration(
-        commandName: "export", abstract: "Print a set: native (compacted), te-csv or te-local.")
+        commandName: "export",
+        abstract: "Print a set: native (compacted), te-csv or te-local."
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Option(name: .long, help: "Output format.") var format: Format = .native
@@ -210,7 +236,8 @@ struct HashsetExport: ParsableCommand {
         switch format {
         case .native: Console.text(HashSetFormat.render(set))
         case .threatexchangeCSV, .threatexchangeLocal:
-            let export = format == .threatexchangeCSV ? ThreatExchangeExporter.csv(set) : ThreatExchangeExporter.localFile(set)
+            let export =
+                format == .threatexchangeCSV ? ThreatExchangeExporter.csv(set) : ThreatExchangeExporter.localFile(set)
             Console.text(export.text)
             if !export.skipped.isEmpty {
                 warn("\(export.skipped.count) entries have no python-threatexchange signal type and were left out")
@@ -221,7 +248,9 @@ struct HashsetExport: ParsableCommand {
 
 struct HashsetStats: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stats", abstract: "Entries per algorithm, settings and problems of each set (JSON lines).")
+        commandName: "stats",
+        abstract: "Entries per algorithm, settings and problems of each set (JSON lines)."
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Argument(help: "Sets to describe (default: all).") var names: [String] = []
@@ -237,13 +266,29 @@ struct HashsetStats: ParsableCommand {
             RecordWriter.write(
                 JSON.object([
                     ("set", .string(name)), ("path", .string(file.path)), ("entries", .int(file.set.count)),
-                    ("by_algorithm", .object(HashAlgorithm.allCases.compactMap { a in perAlgorithm[a].map { (a.rawValue, .int($0)) } })),
+                    (
+                        "by_algorithm",
+                        .object(
+                            HashAlgorithm.allCases.compactMap { a in perAlgorithm[a].map { (a.rawValue, .int($0)) } }
+                        )
+                    ),
                     ("description", settings.description.map(JSON.string) ?? .null),
-                    ("thresholds", .object(settings.maxDistance.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) })),
-                    ("algorithms", settings.enabledAlgorithms.map { .array($0.map(\.rawValue).sorted().map(JSON.string)) } ?? .null),
+                    (
+                        "thresholds",
+                        .object(
+                            settings.maxDistance.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+                                ($0.key.rawValue, .int($0.value))
+                            }
+                        )
+                    ),
+                    (
+                        "algorithms",
+                        settings.enabledAlgorithms.map { .array($0.map(\.rawValue).sorted().map(JSON.string)) } ?? .null
+                    ),
                     ("labels", .array(settings.defaultLabels.map(JSON.string))),
                     ("issues", .int(file.issues.count)),
-                ]).serialized())
+                ]).serialized()
+            )
         }
     }
 }
@@ -251,7 +296,8 @@ struct HashsetStats: ParsableCommand {
 struct HashsetAdd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "add",
-        abstract: "Add one hash (--hash ALG:HEX --id ID) or the hashes of images to a set (created if needed).")
+        abstract: "Add one hash (--hash ALG:HEX --id ID) or the hashes of images to a set (created if needed)."
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Option(name: .long, help: "The set.") var name: String
@@ -277,9 +323,14 @@ struct HashsetAdd: ParsableCommand {
             }
             do {
                 let value = try algorithm.parse(parts[1])
-                entries.append(HashSetEntry(
-                    id: id ?? HashSetEntry.derivedID(algorithm: algorithm, value: value), algorithm: algorithm,
-                    value: value, labels: labelList))
+                entries.append(
+                    HashSetEntry(
+                        id: id ?? HashSetEntry.derivedID(algorithm: algorithm, value: value),
+                        algorithm: algorithm,
+                        value: value,
+                        labels: labelList
+                    )
+                )
             } catch {
                 warn("--hash: \(algorithm.rawValue) hash: \(error)")
                 throw ExitCode(2)
@@ -300,7 +351,14 @@ struct HashsetAdd: ParsableCommand {
             }
             for algorithm in HashAlgorithm.allCases where algorithms.set.contains(algorithm) {
                 guard let value = fingerprint.value(for: algorithm) else { continue }
-                entries.append(HashSetEntry(id: "\(path):\(algorithm.rawValue)", algorithm: algorithm, value: value, labels: labelList))
+                entries.append(
+                    HashSetEntry(
+                        id: "\(path):\(algorithm.rawValue)",
+                        algorithm: algorithm,
+                        value: value,
+                        labels: labelList
+                    )
+                )
             }
         }
         var file = try folder.openOrCreate(name, settings: HashSetSettings())
@@ -323,7 +381,9 @@ struct HashsetRemove: ParsableCommand {
 
 struct HashsetCompact: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "compact", abstract: "Rewrite a set without tombstones and overridden lines (atomic rename).")
+        commandName: "compact",
+        abstract: "Rewrite a set without tombstones and overridden lines (atomic rename)."
+    )
 
     @OptionGroup var folder: HashSetFolder
     @Argument(help: "The set.") var name: String

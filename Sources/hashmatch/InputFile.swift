@@ -18,7 +18,8 @@ struct InputFile: Sendable {
     /// Reads the whole input, refusing anything larger than `maxBytes`.
     func read(maxBytes: Int) throws(ReadError) -> [UInt8] {
         if let failure { throw failure }
-        return path == "-" ? try Self.readStandardInput(maxBytes: maxBytes) : try Self.readFile(path, maxBytes: maxBytes)
+        return path == "-"
+            ? try Self.readStandardInput(maxBytes: maxBytes) : try Self.readFile(path, maxBytes: maxBytes)
     }
 
     private static func readFile(_ path: String, maxBytes: Int) throws(ReadError) -> [UInt8] {
@@ -103,7 +104,9 @@ struct InputFiles: Sequence {
                 }
                 var children: [String] = []
                 while let entry = readdir(directory) {
-                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                        String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+                    }
                     if !name.hasPrefix(".") { children.append(name) }
                 }
                 closedir(directory)

@@ -14,7 +14,8 @@ struct MatchCommand: ParsableCommand {
             One record per file: the hashes, then `matches` (set, id, labels, algorithm, distance, variant), \
             best first. Exit status: 0 no match, 1 a match, 2 an error (a match wins over an unreadable file; a match log \
             that cannot be written is always 2).
-            """)
+            """
+    )
 
     @OptionGroup var options: MatchRunOptions
     @Argument(help: "Images or folders; `-` for standard input.") var paths: [String]
@@ -31,7 +32,8 @@ struct ScanCommand: ParsableCommand {
             Parallel across cores, memory bounded whatever the folder size. A progress line on standard error \
             when it is a terminal, a summary at the end. Exit status as for `match`: 0 no match, 1 a match, 2 an \
             error.
-            """)
+            """
+    )
 
     @OptionGroup var options: MatchRunOptions
     @Argument(help: "Folders (or files) to scan.") var paths: [String]
@@ -84,7 +86,9 @@ struct MatchRunOptions: ParsableArguments {
                 let record: FingerprintRecord
                 do throws(InputFile.ReadError) {
                     record = FingerprintRecord(
-                        input: input, fingerprint: fingerprinter.fingerprint(try input.read(maxBytes: maxBytes)))
+                        input: input,
+                        fingerprint: fingerprinter.fingerprint(try input.read(maxBytes: maxBytes))
+                    )
                 } catch {
                     record = FingerprintRecord(path: input.path, readError: error)
                 }
@@ -117,7 +121,8 @@ struct MatchRunOptions: ParsableArguments {
                         MatchRecord.shortSummary(record.outcome.matches),
                         record.fingerprint.errorMessage.map { "\(record.fingerprint.errorCode!): \($0)" } ?? "",
                     ]
-                    : record.columns(algorithms: algorithms))
+                    : record.columns(algorithms: algorithms)
+            )
         }
         progress.finish()
         writer.finish()
@@ -126,8 +131,15 @@ struct MatchRunOptions: ParsableArguments {
             warn(
                 String(
                     format: "scanned %d files in %.1f s (%.0f files/s): %d matched (%d matches), %d errors; %@",
-                    counts.files, seconds, Double(counts.files) / max(seconds, 1e-9), counts.matched, counts.matches,
-                    counts.failed, Self.describe(matcher)))
+                    counts.files,
+                    seconds,
+                    Double(counts.files) / max(seconds, 1e-9),
+                    counts.matched,
+                    counts.matches,
+                    counts.failed,
+                    Self.describe(matcher)
+                )
+            )
         }
         // A match the log could not record is an error: teams rely on the log for their reports.
         if logFailed { throw ExitCode(2) }
@@ -136,7 +148,9 @@ struct MatchRunOptions: ParsableArguments {
     }
 
     static func describe(_ matcher: Matcher) -> String {
-        let counts = matcher.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.value) \($0.key.rawValue)" }
+        let counts = matcher.counts.sorted { $0.key.rawValue < $1.key.rawValue }.map {
+            "\($0.value) \($0.key.rawValue)"
+        }
         return "\(matcher.setNames.count) sets (\(counts.isEmpty ? "empty" : counts.joined(separator: ", ")))"
     }
 }

@@ -44,7 +44,8 @@ struct MatchRecord {
     }
 
     static func summary(_ match: Match) -> String {
-        "\(match.set)/\(match.id) \(match.algorithm.rawValue):\(match.distance)" + (match.variant.map { "(\($0))" } ?? "")
+        "\(match.set)/\(match.id) \(match.algorithm.rawValue):\(match.distance)"
+            + (match.variant.map { "(\($0))" } ?? "")
     }
 
     /// The best two matches and how many more, for the table.
@@ -57,8 +58,15 @@ struct MatchRecord {
     func logRecords(hashes: [HashAlgorithm: HashValue]) -> [MatchLogRecord] {
         outcome.matches.map {
             MatchLogRecord(
-                source: fingerprint.path, hashes: hashes, set: $0.set, entryID: $0.id, labels: $0.labels,
-                algorithm: $0.algorithm, distance: $0.distance, variant: $0.variant)
+                source: fingerprint.path,
+                hashes: hashes,
+                set: $0.set,
+                entryID: $0.id,
+                labels: $0.labels,
+                algorithm: $0.algorithm,
+                distance: $0.distance,
+                variant: $0.variant
+            )
         }
     }
 }

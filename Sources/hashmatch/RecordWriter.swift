@@ -38,7 +38,9 @@ final class RecordWriter {
     private func flushTable() {
         if widths == nil {
             var widths = header.map(\.count)
-            for row in pending { for (index, field) in row.enumerated() { widths[index] = max(widths[index], field.count) } }
+            for row in pending {
+                for (index, field) in row.enumerated() { widths[index] = max(widths[index], field.count) }
+            }
             self.widths = widths
             Self.write(Self.pad(header, widths))
             Self.write(widths.map { String(repeating: "─", count: $0) }.joined(separator: "  "))

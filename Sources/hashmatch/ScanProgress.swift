@@ -33,7 +33,8 @@ final class ScanProgress: @unchecked Sendable {
             let fraction = total == 0 ? 1 : Double(done) / Double(total)
             let width = 24
             let filled = min(width, Int(fraction * Double(width)))
-            line = "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] "
+            line =
+                "[" + String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled) + "] "
                 + "\(done)/\(total)"
             if rate > 0, done < total { line += "  ETA \(Self.duration(Double(total - done) / rate))" }
         }

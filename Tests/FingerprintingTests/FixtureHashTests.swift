@@ -1,13 +1,14 @@
 import Fingerprinting
 import Foundation
 import PerceptualHashing
-import Testing
 import TestSupport
+import Testing
 
 /// The project's own generated images (always present), against the hashes imagehash 4.3.2 and pdqhash gave
 /// for them (`Tests/Fixtures/expected.csv`, written by `Scripts/make-fixtures`).
 @Suite struct FixtureHashTests {
-    static let rows: [[String]] = (try? Vectors.csvRows(Vectors.fixtures.appendingPathComponent("expected.csv"), header: true)) ?? []
+    static let rows: [[String]] =
+        (try? Vectors.csvRows(Vectors.fixtures.appendingPathComponent("expected.csv"), header: true)) ?? []
 
     static func fingerprint(_ file: String) throws -> Fingerprint {
         var fingerprinter = Fingerprinter()

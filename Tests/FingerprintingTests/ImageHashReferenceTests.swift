@@ -1,8 +1,8 @@
 import Fingerprinting
 import Foundation
 import PerceptualHashing
-import Testing
 import TestSupport
+import Testing
 
 /// pHash, dHash, aHash (and PDQ) of real photographs, compared with Python imagehash 4.3.2 on Pillow 13
 /// and pdqhash, as `../shared/vectors/imagehash/expected.csv` lists them.
@@ -17,7 +17,9 @@ struct ImageHashReferenceTests {
     func sameHexAsImagehash(file: String) throws {
         let row = try #require(Self.rows.first { $0[0] == file })
         var fingerprinter = Fingerprinter()
-        let fingerprint = fingerprinter.fingerprint([UInt8](try Data(contentsOf: Vectors.shared("imagehash/images/\(file)"))))
+        let fingerprint = fingerprinter.fingerprint(
+            [UInt8](try Data(contentsOf: Vectors.shared("imagehash/images/\(file)")))
+        )
         #expect(fingerprint.decodeError == nil)
         #expect(fingerprint.ahash?.hex == row[1], "ahash")
         #expect(fingerprint.phash?.hex == row[2], "phash")

@@ -1,8 +1,8 @@
 import Fingerprinting
 import Foundation
 import PerceptualHashing
-import Testing
 import TestSupport
+import Testing
 
 /// Whole files in, hashes out, compared with what the reference tools printed for the same files.
 @Suite(.enabled(if: Vectors.sharedAvailable, "needs ../shared/vectors"))
@@ -34,8 +34,10 @@ struct ReferenceHashTests {
         return fingerprint
     }
 
-    @Test("PDQ full resolution = pdqhash / python-threatexchange / HMA",
-          arguments: rows("pdq/expected/cpp_core_fullres_no512.csv", imagesUnder: "pdq/images"))
+    @Test(
+        "PDQ full resolution = pdqhash / python-threatexchange / HMA",
+        arguments: rows("pdq/expected/cpp_core_fullres_no512.csv", imagesUnder: "pdq/images")
+    )
     func fullResolution(expected: Expected) throws {
         let pdq = try #require(try Self.fingerprint(expected.path, mode: .full).pdq)
         let reference = try Hash256(hex: expected.hash)
@@ -43,8 +45,10 @@ struct ReferenceHashTests {
         #expect(pdq.quality == expected.quality)
     }
 
-    @Test("PDQ cli512 = pdq-photo-hasher built with libjpeg-turbo/libpng",
-          arguments: rows("pdq/expected/cpp_ref_libjpeg.csv", imagesUnder: "pdq/images"))
+    @Test(
+        "PDQ cli512 = pdq-photo-hasher built with libjpeg-turbo/libpng",
+        arguments: rows("pdq/expected/cpp_ref_libjpeg.csv", imagesUnder: "pdq/images")
+    )
     func referenceCLI(expected: Expected) throws {
         let pdq = try #require(try Self.fingerprint(expected.path, mode: .cli512).pdq)
         let reference = try Hash256(hex: expected.hash)
@@ -108,7 +112,9 @@ struct ReferenceHashTests {
     /// scales the samples to 8 bits, which keeps the picture, so it must land far from both.
     @Test("16-bit grey PNG: scaled to 8 bits, unlike either reference")
     func sixteenBitGrey() throws {
-        let row = try #require(try Vectors.csvRows(Vectors.shared("pdq/pytx-resources/expected.csv")).first { $0[1] == "I;16" })
+        let row = try #require(
+            try Vectors.csvRows(Vectors.shared("pdq/pytx-resources/expected.csv")).first { $0[1] == "I;16" }
+        )
         let pdq = try #require(try Self.fingerprint("pdq/pytx-resources/I16.png", mode: .cli512).pdq)
         let lowBytes = try Hash256(hex: row[5])
         let clipped = try Hash256(hex: row[3])

@@ -1,1 +1,0 @@
-// EndToEndTests: tests arrive in the next commits.
