@@ -17,13 +17,14 @@ public struct Matcher: Sendable {
 
     /// The thresholds every set starts from.
     public let thresholds: MatchThresholds
-    private let sets: [(name: String, settings: HashSetSettings)]
-    private var rows: [Row] = []
-    private var pdq = AutoIndex<Hash256>()
-    private var sixtyFour: [HashAlgorithm: AutoIndex<Hash64>] = [:]
-    private var digests: [HashAlgorithm: [ExactDigest: [UInt32]]] = [:]
+    // Internal rather than private: `Matcher+Snapshot.swift` writes and reads them.
+    let sets: [(name: String, settings: HashSetSettings)]
+    var rows: [Row] = []
+    var pdq = AutoIndex<Hash256>()
+    var sixtyFour: [HashAlgorithm: AutoIndex<Hash64>] = [:]
+    var digests: [HashAlgorithm: [ExactDigest: [UInt32]]] = [:]
     /// Per algorithm, the largest threshold of any set: the radius the index is searched with.
-    private var searchRadius: [HashAlgorithm: Int] = [:]
+    var searchRadius: [HashAlgorithm: Int] = [:]
 
     /// Indexes every entry of `sets` whose algorithm its set enables.
     ///
@@ -113,6 +114,8 @@ public struct Matcher: Sendable {
     }
 
     private func makeMatch(row: UInt32, algorithm: HashAlgorithm, distance: Int, variant: String?) -> Match? {
+        // Ids come from indexes that may have been loaded from a snapshot: check before indexing.
+        guard Int(row) < rows.count else { return nil }
         let row = rows[Int(row)]
         guard distance <= threshold(algorithm, setIndex: Int(row.set)) else { return nil }
         return Match(
@@ -125,7 +128,7 @@ public struct Matcher: Sendable {
         )
     }
 
-    private func threshold(_ algorithm: HashAlgorithm, setIndex: Int) -> Int {
+    func threshold(_ algorithm: HashAlgorithm, setIndex: Int) -> Int {
         guard algorithm.isPerceptual else { return 0 }
         return sets[setIndex].settings.maxDistance[algorithm] ?? thresholds.distance(for: algorithm)
     }

@@ -41,8 +41,10 @@ struct HashSetOptions: ParsableArguments {
         return thresholds
     }
 
-    /// Loads every set in the folder and indexes it; problems in the files are printed, not fatal.
-    func loadMatcher() throws -> Matcher {
+    /// The folder's current index snapshot when there is one, else every set in the folder, indexed.
+    /// Problems in the files are printed, not fatal.
+    func loadMatcher(useSnapshot: Bool = true) throws -> Matcher {
+        if useSnapshot, let matcher = IndexSnapshot.load(from: directory, thresholds: thresholds) { return matcher }
         let load: HashSetStore.Load
         do {
             load = try HashSetStore(directory: directory).loadAll()

@@ -15,9 +15,11 @@ import Darwin
 ///   exclusive `flock(2)`, so the new line never glues onto a torn one.
 /// - A whole-file rewrite writes a temporary file in the same directory, `fsync`s it, `rename(2)`s
 ///   it over the target and `fsync`s the directory: readers see the old file or the new one.
-enum DurableFile {
+public enum DurableFile {
     /// Reads a whole file.
-    static func readAll(_ path: String) throws(HashSetError) -> [UInt8] {
+    ///
+    /// - Throws: `HashSetError.io` naming the call that failed.
+    public static func readAll(_ path: String) throws(HashSetError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
@@ -98,7 +100,7 @@ enum DurableFile {
     ///
     /// With `noClobber` the temp file is `link(2)`ed into place instead of renamed, which fails
     /// (with `EEXIST`) rather than replace a file that appeared meanwhile.
-    static func replace(_ path: String, with bytes: [UInt8], noClobber: Bool = false) throws(HashSetError) {
+    public static func replace(_ path: String, with bytes: [UInt8], noClobber: Bool = false) throws(HashSetError) {
         let directory = directoryOf(path)
         var random = SystemRandomNumberGenerator()
         let temp = "\(directory)/.\(lastComponent(path)).\(getpid()).\(random.next() % 1_000_000_000).tmp"

@@ -1,1 +1,0 @@
-// MatchingTests: tests arrive in the next commits.
