@@ -33,6 +33,7 @@ extension BKTree {
                 histogram[d + 1] += 1
             }
             if histogram.filter({ $0 > 0 }).count > 1 {
+                let sizes = histogram
                 for d in 1..<histogram.count { histogram[d] += histogram[d - 1] }
                 let starts = histogram
                 for (k, i) in range.enumerated() {
@@ -42,15 +43,23 @@ extension BKTree {
                 for i in range { order[i] = scratch[i] }
                 nodes[node].pivot = UInt32(pivotLimbs.count / L)
                 pivotLimbs += pivot
-                var children: [(distance: Int, rows: Range<Int>)] = []
-                for d in 0...Hash.bitWidth where starts[d + 1] > starts[d] {
-                    children.append((d, range.lowerBound + starts[d]..<range.lowerBound + starts[d + 1]))
+                // Consecutive distances are packed into one child while it stays within a leaf's capacity, so
+                // leaves come out nearly full instead of one per distance.
+                var children: [(low: Int, high: Int, rows: Range<Int>)] = []
+                var low = -1
+                for d in 0...Hash.bitWidth where sizes[d + 1] > 0 {
+                    if low >= 0 && starts[d + 1] - starts[low] > leafCapacity {
+                        children.append(childRange(low: low, upTo: d, starts: starts, base: range.lowerBound))
+                        low = -1
+                    }
+                    if low < 0 { low = d }
                 }
+                children.append(childRange(low: low, upTo: Hash.bitWidth + 1, starts: starts, base: range.lowerBound))
                 nodes[node].start = UInt32(edges.count)
                 nodes[node].count = UInt32(children.count)
                 nodes[node].capacity = UInt32(children.count)
                 for child in children {
-                    edges.append(Edge(distance: UInt16(child.distance), child: UInt32(nodes.count)))
+                    edges.append(Edge(low: UInt16(child.low), high: UInt16(child.high), child: UInt32(nodes.count)))
                     nodes.append(Node(pivot: Self.leafMarker, start: 0, count: 0, capacity: 0))
                 }
                 for (k, child) in children.enumerated() {
@@ -79,29 +88,11 @@ extension BKTree {
         }
     }
 
-    /// Adds an empty leaf keyed `distance` under internal `node`, moving the node's edges to the end of `edges`
-    /// when they have no room left.
-    mutating func addLeaf(under node: Int, distance: Int) -> Int {
-        let leaf = nodes.count
-        nodes.append(Node(pivot: Self.leafMarker, start: UInt32(slotIDs.count), count: 0, capacity: 0))
-        var n = nodes[node]
-        if n.count == n.capacity {
-            let moved = Array(edges[Int(n.start)..<Int(n.start + n.count)])
-            n.start = UInt32(edges.count)
-            n.capacity = max(4, n.count * 2)
-            edges += moved
-            edges += repeatElement(Edge(distance: 0, child: 0), count: Int(n.capacity - n.count))
-        }
-        // Keep the node's edges sorted by distance.
-        var i = Int(n.start + n.count)
-        while i > Int(n.start) && Int(edges[i - 1].distance) > distance {
-            edges[i] = edges[i - 1]
-            i -= 1
-        }
-        edges[i] = Edge(distance: UInt16(distance), child: UInt32(leaf))
-        n.count += 1
-        nodes[node] = n
-        return leaf
+    /// The child covering distances `low ..< upTo` (its range is narrowed to the distances present).
+    private func childRange(low: Int, upTo: Int, starts: [Int], base: Int) -> (low: Int, high: Int, rows: Range<Int>) {
+        var high = upTo - 1
+        while starts[high + 1] == starts[high] { high -= 1 }
+        return (low, high, base + starts[low]..<base + starts[upTo])
     }
 
     /// Appends an entry to a leaf, moving the leaf to the end of the slot arrays with double room when it is full.
@@ -136,25 +127,17 @@ extension BKTree {
         slotOfID.set(slotIDs[to], UInt32(to), count: count)
     }
 
-    /// Splits an over-full leaf around its first entry into leaves keyed by distance; when every entry is at the
-    /// same distance from it (duplicates), the leaf keeps growing instead.
+    /// Splits an over-full leaf by rebuilding just that leaf's entries as a subtree (moved to the end of the slot
+    /// arrays; the old room is reclaimed by `compact`). Duplicates that no pivot separates stay one leaf.
     mutating func split(_ leaf: Int) {
         let n = nodes[leaf]
         let L = Hash.limbCount
-        let first = Int(n.start)
-        let pivot = Array(slotLimbs[first * L..<first * L + L])
-        let distances = (first..<first + Int(n.count)).map {
-            HammingKernels.distance(slotLimbs, limbCount: L, row: $0, to: pivot)
-        }
-        guard Set(distances).count > 1 else { return }
-        let slots = Array(first..<first + Int(n.count))
-        nodes[leaf] = Node(pivot: UInt32(pivotLimbs.count / L), start: UInt32(edges.count), count: 0, capacity: 0)
-        pivotLimbs += pivot
-        for (slot, d) in zip(slots, distances) {
-            let child = child(of: leaf, distance: d) ?? addLeaf(under: leaf, distance: d)
-            let limbs = Array(slotLimbs[slot * L..<slot * L + L])
-            appendEntry(limbs, id: slotIDs[slot], toLeaf: child)
-        }
+        let range = Int(n.start)..<Int(n.start + n.count)
+        let limbs = Array(slotLimbs[range.lowerBound * L..<range.upperBound * L])
+        let ids = Array(slotIDs[range])
+        var order = Array(0..<UInt32(ids.count))
+        var scratch = order
+        buildNode(leaf, rows: 0..<ids.count, order: &order, scratch: &scratch, limbs: limbs, ids: ids)
     }
 
     /// Packs the live entries leaf by leaf, dropping the room left behind by moved and split leaves; the tree

@@ -23,8 +23,11 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
         var isLeaf: Bool { pivot == BKTree.leafMarker }
     }
 
+    /// A child holding the entries whose distance to the pivot lies in `low…high`; a node's edges are sorted and
+    /// disjoint.
     struct Edge: Sendable {
-        var distance: UInt16
+        var low: UInt16
+        var high: UInt16
         var child: UInt32
     }
 
@@ -99,11 +102,14 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
                 row: Int(nodes[node].pivot),
                 to: limbs
             )
-            node = child(of: node, distance: d) ?? addLeaf(under: node, distance: d)
+            node = child(of: node, distance: d)
         }
         appendEntry(limbs, id: id, toLeaf: node)
         count += 1
-        if nodes[node].count > leafCapacity { split(node) }
+        // Attempts at leafCapacity + 1, + 2, + 3, + 5, + 9, …: a leaf of duplicates that cannot split costs O(1)
+        // amortised per insert instead of O(leaf) each time.
+        let extra = Int(nodes[node].count) - leafCapacity - 1
+        if extra >= 0 && extra & (extra - 1) == 0 { split(node) }
         if slotIDs.count > 2 * count + 4096 { compact() }
     }
 
@@ -141,7 +147,8 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
                 }
             } else {
                 let d = HammingKernels.distance(pivotLimbs, limbCount: Hash.limbCount, row: Int(n.pivot), to: q)
-                for e in edges[Int(n.start)..<Int(n.start + n.count)] where abs(Int(e.distance) - d) <= radius {
+                for e in edges[Int(n.start)..<Int(n.start + n.count)].reversed()
+                where Int(e.low) <= d + radius && Int(e.high) >= d - radius {
                     stack.append(Int(e.child))
                 }
             }
@@ -181,8 +188,8 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
                         to: single[k]
                     )
                 }
-                for e in edges[Int(n.start)..<Int(n.start + n.count)]
-                where distances.contains(where: { abs(Int(e.distance) - $0) <= radius }) {
+                for e in edges[Int(n.start)..<Int(n.start + n.count)].reversed()
+                where distances.contains(where: { Int(e.low) <= $0 + radius && Int(e.high) >= $0 - radius }) {
                     stack.append(Int(e.child))
                 }
             }
@@ -197,12 +204,24 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
         return IndexSnapshot.encode(limbs: limbs, ids: ids, limbCount: Hash.limbCount)
     }
 
-    /// The child of internal `node` keyed `distance`.
-    func child(of node: Int, distance: Int) -> Int? {
+    /// The child of internal `node` whose range holds `distance`; when none does, the nearest child's range is
+    /// widened to hold it (ranges stay disjoint: no other child lies in between).
+    mutating func child(of node: Int, distance: Int) -> Int {
         let n = nodes[node]
-        for e in edges[Int(n.start)..<Int(n.start + n.count)] where Int(e.distance) == distance {
-            return Int(e.child)
+        var nearest = Int(n.start)
+        var gap = Int.max
+        for i in Int(n.start)..<Int(n.start + n.count) {
+            let e = edges[i]
+            if distance < Int(e.low) {
+                if Int(e.low) - distance < gap { (nearest, gap) = (i, Int(e.low) - distance) }
+            } else if distance > Int(e.high) {
+                if distance - Int(e.high) < gap { (nearest, gap) = (i, distance - Int(e.high)) }
+            } else {
+                return Int(e.child)
+            }
         }
-        return nil
+        edges[nearest].low = min(edges[nearest].low, UInt16(distance))
+        edges[nearest].high = max(edges[nearest].high, UInt16(distance))
+        return Int(edges[nearest].child)
     }
 }

@@ -145,6 +145,30 @@ enum HammingKernels {
         }
     }
 
+    /// Bits `start ..< start + width` (counted from the most significant bit of limb 0) of every row: the slot
+    /// values multi-index hashing buckets by.
+    ///
+    /// - Precondition: `1 ≤ width ≤ 32` and the slot lies within a row.
+    /// - Complexity: O(n).
+    static func slotValues(_ limbs: [UInt64], limbCount: Int, start: Int, width: Int) -> [UInt32] {
+        precondition(width >= 1 && width <= 32 && start >= 0 && start + width <= limbCount * 64)
+        let n = limbs.count / limbCount
+        let first = start >> 6
+        let offset = start & 63
+        let spills = offset + width > 64
+        return [UInt32](unsafeUninitializedCapacity: n) { values, initialised in
+            limbs.withUnsafeBufferPointer { p in
+                for row in 0..<n {
+                    let base = row &* limbCount &+ first
+                    var bits = p[base] << UInt64(offset)
+                    if spills { bits |= p[base &+ 1] >> UInt64(64 &- offset) }
+                    values[row] = UInt32(truncatingIfNeeded: bits >> UInt64(64 &- width))
+                }
+            }
+            initialised = n
+        }
+    }
+
     /// Distance between one row of `limbs` and the query hash, both given by limbs.
     static func distance(_ limbs: [UInt64], limbCount: Int, row: Int, to query: [UInt64]) -> Int {
         var d = 0

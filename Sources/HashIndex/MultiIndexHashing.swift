@@ -178,20 +178,32 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         return k <= b ? a : a - 1
     }
 
-    /// Fills the buckets from the table: counts first, so each bucket is allocated once at its final size.
+    /// Fills the buckets from the table by a counting sort per slot, so each bucket is allocated once at its final
+    /// size (appending row by row costs a uniqueness check and regrowth per entry: 5 s instead of ~1 s at 10M).
     private mutating func rebuildBuckets() {
-        var sizes = [Int](repeating: 0, count: buckets.count)
-        var slotValues = [Int](repeating: 0, count: table.count)
+        var filled: [[UInt32]] = []
+        filled.reserveCapacity(buckets.count)
         for k in 0..<slotCount {
-            for row in 0..<table.count {
-                slotValues[row] = bucket(of: table.hash(row: row), slot: k)
-                sizes[slotValues[row]] += 1
+            let values = HammingKernels.slotValues(
+                table.limbs,
+                limbCount: Hash.limbCount,
+                start: slotStarts[k],
+                width: slotWidths[k]
+            )
+            var starts = [Int](repeating: 0, count: (1 << slotWidths[k]) + 1)
+            for value in values { starts[Int(value) + 1] += 1 }
+            for v in 1..<starts.count { starts[v] += starts[v - 1] }
+            var next = starts
+            var rows = [UInt32](repeating: 0, count: values.count)
+            for (row, value) in values.enumerated() {
+                rows[next[Int(value)]] = UInt32(row)
+                next[Int(value)] += 1
             }
-            for b in bucketBases[k]..<bucketBases[k] + (1 << slotWidths[k]) where sizes[b] > 0 {
-                buckets[b].reserveCapacity(sizes[b])
+            for v in 0..<starts.count - 1 {
+                filled.append(starts[v] == starts[v + 1] ? [] : Array(rows[starts[v]..<starts[v + 1]]))
             }
-            for row in 0..<table.count { buckets[slotValues[row]].append(UInt32(row)) }
         }
+        buckets = filled
     }
 
     private func forEachHit(_ query: Hash, radius: Int, _ onHit: (Int, Int) -> Void) {

@@ -119,3 +119,24 @@ struct SnapshotTests {
         return lanes.reduce(basis) { ($0 ^ $1) &* prime }
     }
 }
+
+@Suite("The automatic choice follows the measured crossovers")
+struct IndexKindTests {
+    @Test(arguments: [
+        (64, 5_000, 8, IndexKind.linearScan), (64, 20_000, 8, .multiIndexHashing),
+        (64, 20_000, 10, .linearScan), (64, 40_000, 10, .multiIndexHashing),
+        (256, 10_000, 31, .linearScan), (256, 30_000, 31, .multiIndexHashing),
+        (256, 10_000_000, 31, .multiIndexHashing), (64, 10_000_000, 40, .linearScan),
+    ])
+    func recommended(bits: Int, count: Int, radius: Int, expected: IndexKind) {
+        #expect(IndexKind.recommended(bits: bits, count: count, radius: radius) == expected)
+    }
+
+    @Test func autoIndexUsesTheRecommendation() {
+        var data = TestData<Hash256>(seed: 5)
+        let small = AutoIndex(entries: (0..<100).map { (hash: data.randomHash(), id: UInt32($0)) }, radius: 31)
+        #expect(small.kind == .linearScan)
+        let large = AutoIndex(entries: (0..<20_000).map { (hash: data.randomHash(), id: UInt32($0)) }, radius: 31)
+        #expect(large.kind == .multiIndexHashing)
+    }
+}
