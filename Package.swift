@@ -10,6 +10,15 @@
 //         ─► hashmatch (the CLI)
 import PackageDescription
 
+// Hamming distances are popcounts. Swift's default x86-64 target has no POPCNT instruction, and the bit-trick
+// fallback makes lookups 2-4x slower (docs/BENCHMARKS.md), so the hashing and index modules require x86-64-v2's
+// POPCNT (every x86-64 CPU since 2008); `hashmatch` checks for it at start-up and refuses with a clear message.
+#if arch(x86_64)
+let popcount: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mpopcnt"])]
+#else
+let popcount: [SwiftSetting] = []
+#endif
+
 let package = Package(
     name: "hashmatch",
     platforms: [.macOS(.v14)],
@@ -27,7 +36,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
-        .target(name: "PerceptualHashing"),
+        .target(name: "PerceptualHashing", swiftSettings: popcount),
         .target(
             name: "Fingerprinting",
             dependencies: [
@@ -35,9 +44,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "HashIndex", dependencies: ["PerceptualHashing"]),
+        .target(name: "HashIndex", dependencies: ["PerceptualHashing"], swiftSettings: popcount),
         .target(name: "HashSets", dependencies: ["PerceptualHashing"]),
-        .target(name: "Matching", dependencies: ["Fingerprinting", "HashIndex", "HashSets"]),
+        .target(
+            name: "Matching", dependencies: ["Fingerprinting", "HashIndex", "HashSets"], swiftSettings: popcount),
         .executableTarget(
             name: "hashmatch",
             dependencies: [

@@ -72,3 +72,12 @@ hm_status hm_decode(const uint8_t *data, size_t size, const hm_decode_options *o
         return hm_fail(out, HM_STATUS_UNKNOWN_FORMAT, "not a JPEG or PNG file (unrecognised leading bytes)");
     }
 }
+
+int hm_cpu_supported(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("popcnt");
+#else
+    return 1;
+#endif
+}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ImageDecoding
 
 /// The `hashmatch` command line.
 @main
@@ -16,6 +17,10 @@ struct Hashmatch: AsyncParsableCommand {
 
     /// Runs the command; usage errors exit 2 like every other error, never ArgumentParser's 64.
     static func main() async {
+        guard CPUSupport.isSupported else {
+            Console.error("hashmatch: this CPU lacks POPCNT (x86-64-v2), which this build requires\n")
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -23,7 +23,8 @@ struct InputFile: Sendable {
     }
 
     private static func readFile(_ path: String, maxBytes: Int) throws(ReadError) -> [UInt8] {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer (it is refused as not a regular file below).
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         guard descriptor >= 0 else { throw posixError(errno) }
         defer { close(descriptor) }
         var status = stat()

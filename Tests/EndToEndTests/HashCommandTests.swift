@@ -41,6 +41,29 @@ import Testing
         #expect((cut["md5"] as? String)?.count == 32, "digests survive a decoding failure")
     }
 
+    @Test func specialAndMissingFilesAreNamedPrecisely() throws {
+        let folder = try Binary.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let fifo = folder.appendingPathComponent("pipe").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let dangling = folder.appendingPathComponent("dangling.jpg").path
+        try FileManager.default.createSymbolicLink(atPath: dangling, withDestinationPath: "/nonexistent/target.jpg")
+        let empty = folder.appendingPathComponent("empty.png").path
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        let result = try Binary.run(["hash", "--format", "jsonl", fifo, dangling, empty, "/dev/null"])
+        #expect(result.status == 2)
+        let codes = try result.lines.map {
+            ((try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["error"] as! [String: String])["code"]!
+        }
+        #expect(codes == ["not_regular_file", "not_found", "image_truncated", "not_regular_file"])
+        if getuid() != 0 {  // root reads everything, so only an unprivileged run can check permissions
+            let locked = folder.appendingPathComponent("locked.jpg").path
+            FileManager.default.createFile(atPath: locked, contents: Data([0xFF, 0xD8, 0xFF]), attributes: [.posixPermissions: 0])
+            let denied = try Binary.run(["hash", "--format", "jsonl", locked])
+            #expect(denied.stdout.contains("permission_denied"))
+        }
+    }
+
     @Test func standardInputIsADash() throws {
         let bytes = [UInt8](try Data(contentsOf: Self.images.appendingPathComponent("gradient-rgb.png")))
         let result = try Binary.run(["hash", "--algorithms", "dhash", "--format", "csv", "-"], stdin: bytes)

@@ -64,4 +64,7 @@ hm_status hm_decode(const uint8_t *data, size_t size, const hm_decode_options *o
 /// Frees what hm_decode allocated (safe on a zeroed or failed image).
 void hm_image_free(hm_image *image);
 
+/// Non-zero when the CPU has the instructions the release build was compiled to use (POPCNT on x86-64).
+int hm_cpu_supported(void);
+
 #endif
