@@ -92,6 +92,14 @@ struct HashsetBuild: ParsableCommand {
     @Argument(help: "Folder of images.") var directory: String
 
     func run() throws {
+        // A mistyped folder must not leave an empty set behind: `build` never replaces a set, so the
+        // corrected command would then fail with "set exists".
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            warn("\(directory): not a folder of images; no set created")
+            throw ExitCode(2)
+        }
         var fingerprintOptions = FingerprintOptions()
         fingerprintOptions.algorithms = algorithms.set
         fingerprintOptions.pdqMode = pdqMode

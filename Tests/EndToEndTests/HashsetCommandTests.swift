@@ -107,6 +107,22 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: sets + "/built.hashset")) == before)
     }
 
+    @Test func buildFromAMissingFolderCreatesNoSet() throws {
+        let root = try Binary.temporaryDirectory("hashmatch-build")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sets = root.appendingPathComponent("sets").path
+        let missing = try Binary.run([
+            "hashset", "build", "--hashsets", sets, "--name", "built", root.appendingPathComponent("typo").path,
+        ])
+        #expect(missing.status == 2)
+        #expect(!FileManager.default.fileExists(atPath: sets + "/built.hashset"), "a failed build leaves no set")
+        // So the corrected command works (a build never replaces an existing set).
+        let retry = try Binary.run([
+            "hashset", "build", "--hashsets", sets, "--name", "built", "--algorithms", "md5", EndToEnd.images.path,
+        ])
+        #expect(retry.status == 0, "\(retry.stderr)")
+    }
+
     @Test func teCSVExportReimportsToTheSameEntries() throws {
         let root = try Binary.temporaryDirectory("hashmatch-export")
         defer { try? FileManager.default.removeItem(at: root) }
