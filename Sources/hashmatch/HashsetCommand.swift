@@ -83,7 +83,7 @@ struct HashsetBuild: ParsableCommand {
     @Option(name: .long, help: "A description stored in the set.") var description: String?
     @Option(
         name: .long,
-        help: ArgumentHelp("Hashes to store (default pdq,md5).", valueName: "list")
+        help: ArgumentHelp("Hashes to store.", valueName: "list")
     )
     var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
     @Option(name: .long, help: "PDQ path for the stored hashes.") var pdqMode: PDQHashingMode = .full
@@ -312,7 +312,7 @@ struct HashsetAdd: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A hash to add, as algorithm:hex.", valueName: "alg:hex")) var hash: String?
     @Option(name: .long, help: "The entry id (with --hash; default <alg>-<hex>).") var id: String?
     @Option(name: .long, help: ArgumentHelp("Comma-separated labels.", valueName: "list")) var labels: String?
-    @Option(name: .long, help: ArgumentHelp("Hashes to store for images (default pdq,md5).", valueName: "list"))
+    @Option(name: .long, help: ArgumentHelp("Hashes to store for images.", valueName: "list"))
     var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
     @Argument(help: "Images whose hashes to add (ids are their paths).") var images: [String] = []
 

@@ -123,6 +123,16 @@ import Testing
         #expect(retry.status == 0, "\(retry.stderr)")
     }
 
+    @Test(arguments: ["build", "add"])
+    func helpShowsTheRealDefaultAlgorithms(_ command: String) throws {
+        let help = try Binary.run(["hashset", command, "--help"])
+        #expect(help.status == 0)
+        let text = help.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        #expect(text.contains("--algorithms <list>"))
+        #expect(text.contains("(default: pdq,md5)"), "\(help.stdout)")
+        #expect(!text.contains("(default: all)"))
+    }
+
     @Test func teCSVExportReimportsToTheSameEntries() throws {
         let root = try Binary.temporaryDirectory("hashmatch-export")
         defer { try? FileManager.default.removeItem(at: root) }
