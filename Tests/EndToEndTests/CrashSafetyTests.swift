@@ -86,4 +86,39 @@ import Testing
         )
         #expect(killed > 0, "no kill landed: the test proved nothing")
     }
+
+    /// A kill in the middle of `write(2)` is rare (one write per append), so the torn line it would leave
+    /// is also made directly: a prefix of a valid line, as a crash leaves it.
+    @Test func aTornLastLineIsReportedThenRepairedByTheNextAppend() throws {
+        let root = try Binary.temporaryDirectory("hashmatch-torn")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let pdq = String(repeating: "5a", count: 32)
+        let add = try Binary.run([
+            "hashset", "add", "--hashsets", root.path, "--name", "torn", "--hash", "pdq:\(pdq)", "--id", "whole",
+        ])
+        try #require(add.status == 0)
+        let file = root.appendingPathComponent("torn.hashset")
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("pdq \(String(repeating: "a5", count: 32)) img-001".utf8))  // "img-0012" cut
+        try handle.close()
+
+        let stats = try Binary.run(["hashset", "stats", "--hashsets", root.path, "torn"])
+        #expect(stats.status == 0)
+        #expect(try EndToEnd.records(stats).first?["entries"] as? Int == 1, "the torn line is not an entry")
+        #expect(stats.stderr.contains("torn.hashset:3:"), "\(stats.stderr)")
+
+        let next = try Binary.run([
+            "hashset", "add", "--hashsets", root.path, "--name", "torn", "--hash",
+            "md5:\(String(repeating: "0", count: 32))",
+            "--id", "after",
+        ])
+        #expect(next.status == 0)
+        #expect(next.stderr.contains("repaired a torn last line"))
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.hasSuffix("pdq \(pdq) whole\nmd5 \(String(repeating: "0", count: 32)) after\n"), "\(text)")
+        let clean = try Binary.run(["hashset", "stats", "--hashsets", root.path, "torn"])
+        #expect(try EndToEnd.records(clean).first?["issues"] as? Int == 0)
+        #expect(try EndToEnd.records(clean).first?["entries"] as? Int == 2)
+    }
 }
