@@ -81,7 +81,11 @@ struct AlgorithmList: ExpressibleByArgument, Sendable {
         self.set = set
     }
 
-    var defaultValueDescription: String { "all" }
+    /// What `--help` shows as the default: `all`, or the list (`pdq,md5` for the hash-set commands).
+    var defaultValueDescription: String {
+        self.set.count == HashAlgorithm.allCases.count
+            ? "all" : HashAlgorithm.allCases.filter(self.set.contains).map(\.rawValue).joined(separator: ",")
+    }
 }
 
 /// How records are printed.

@@ -83,7 +83,7 @@ struct HashsetBuild: ParsableCommand {
     @Option(name: .long, help: "A description stored in the set.") var description: String?
     @Option(
         name: .long,
-        help: ArgumentHelp("Hashes to store (default pdq,md5).", valueName: "list")
+        help: ArgumentHelp("Hashes to store.", valueName: "list")
     )
     var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
     @Option(name: .long, help: "PDQ path for the stored hashes.") var pdqMode: PDQHashingMode = .full
@@ -92,6 +92,14 @@ struct HashsetBuild: ParsableCommand {
     @Argument(help: "Folder of images.") var directory: String
 
     func run() throws {
+        // A mistyped folder must not leave an empty set behind: `build` never replaces a set, so the
+        // corrected command would then fail with "set exists".
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
+            warn("\(directory): not a folder of images; no set created")
+            throw ExitCode(2)
+        }
         var fingerprintOptions = FingerprintOptions()
         fingerprintOptions.algorithms = algorithms.set
         fingerprintOptions.pdqMode = pdqMode
@@ -304,7 +312,7 @@ struct HashsetAdd: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A hash to add, as algorithm:hex.", valueName: "alg:hex")) var hash: String?
     @Option(name: .long, help: "The entry id (with --hash; default <alg>-<hex>).") var id: String?
     @Option(name: .long, help: ArgumentHelp("Comma-separated labels.", valueName: "list")) var labels: String?
-    @Option(name: .long, help: ArgumentHelp("Hashes to store for images (default pdq,md5).", valueName: "list"))
+    @Option(name: .long, help: ArgumentHelp("Hashes to store for images.", valueName: "list"))
     var algorithms: AlgorithmList = AlgorithmList([.pdq, .md5])
     @Argument(help: "Images whose hashes to add (ids are their paths).") var images: [String] = []
 
