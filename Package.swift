@@ -76,6 +76,10 @@ let package = Package(
         .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "TestSupport"]),
         .testTarget(name: "HashSetsTests", dependencies: ["HashSets", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"]),
+        .testTarget(
+            name: "MatchServiceTests",
+            dependencies: ["MatchService", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["hashmatch", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
