@@ -18,6 +18,10 @@ final class HTTPHandler: ChannelInboundHandler {
     private var body = ByteBuffer()
     private var rejected = false
     private var lastActivity = NIODeadline.now()
+    /// Shutting down: the answer to the request under way is the connection's last.
+    private var draining = false
+    /// A request is with the processor.
+    private var answering = false
 
     init(processor: RequestProcessor, limits: ServiceLimits, logger: Logger) {
         self.processor = processor
@@ -58,7 +62,8 @@ final class HTTPHandler: ChannelInboundHandler {
                 context.close(promise: nil)
             }
         } else if event is DrainEvent {
-            if head == nil { context.close(promise: nil) }
+            draining = true
+            if head == nil && !answering { context.close(promise: nil) }
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -121,9 +126,11 @@ final class HTTPHandler: ChannelInboundHandler {
                 return respond(.failure(error), keepAlive: keepAlive, context: context)
             }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            answering = true
             processor.handle(opcode, payload: body, transport: .http, level: level, on: context.eventLoop)
                 .whenSuccess { response in
                     let (handler, context) = loopBound.value
+                    handler.answering = false
                     handler.respond(response, keepAlive: keepAlive, context: context)
                 }
         }
@@ -148,6 +155,7 @@ final class HTTPHandler: ChannelInboundHandler {
         context: ChannelHandlerContext
     ) {
         var headers = headers
+        let keepAlive = keepAlive && !draining
         headers.add(name: "connection", value: keepAlive ? "keep-alive" : "close")
         context.write(
             wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))),

@@ -176,7 +176,11 @@ public final class MatchServer: Service, Sendable {
         guard (status.st_mode & S_IFMT) == S_IFSOCK else {
             throw ConfigurationError.socketInUse(path + " (not a socket)")
         }
+        #if canImport(Darwin)
+        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #else
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #endif
         guard fd >= 0 else { return }
         defer { close(fd) }
         var address = sockaddr_un()
