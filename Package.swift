@@ -7,7 +7,8 @@
 //         ─► HashIndex (BK-tree, linear scan, multi-index hashing)
 //         ─► HashSets (hash-set files, importers, exporters)
 //         ─► Matching (Matcher: thresholds, quality gate, dihedral; the catalogue of loaded sets)
-//         ─► hashmatch (the CLI)
+//         ─► MatchService (the match socket: framed protocol + HTTP/1.1 on swift-nio; worker pool, hot reload)
+//         ─► hashmatch (the CLI, including `serve` and `client`)
 import PackageDescription
 
 // Hamming distances are popcounts. Swift's default x86-64 target has no POPCNT instruction, and the bit-trick
@@ -25,10 +26,16 @@ let package = Package(
     products: [
         .executable(name: "hashmatch", targets: ["hashmatch"]),
         .library(name: "Matching", targets: ["Matching"]),
+        .library(name: "MatchService", targets: ["MatchService"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.1.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
     ],
     targets: [
         .target(
@@ -48,10 +55,26 @@ let package = Package(
         .target(name: "HashSets", dependencies: ["PerceptualHashing"]),
         .target(
             name: "Matching", dependencies: ["Fingerprinting", "HashIndex", "HashSets"], swiftSettings: popcount),
+        .target(
+            name: "MatchService",
+            dependencies: [
+                "Matching", "Fingerprinting", "HashSets",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "hashmatch",
             dependencies: [
-                "Matching",
+                "Matching", "MatchService",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -63,6 +86,10 @@ let package = Package(
         .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "TestSupport"]),
         .testTarget(name: "HashSetsTests", dependencies: ["HashSets", "TestSupport"]),
         .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"]),
+        .testTarget(
+            name: "MatchServiceTests",
+            dependencies: ["MatchService", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["hashmatch", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,7 @@ struct Hashmatch: AsyncParsableCommand {
         discussion: "Exit status (grep/clamscan convention): 0 no match, 1 match found, 2 error.",
         subcommands: [
             HashCommand.self, CompareCommand.self, MatchCommand.self, ScanCommand.self, HashsetCommand.self,
-            IndexCommand.self, BenchCommand.self,
+            IndexCommand.self, BenchCommand.self, ServeCommand.self, ClientCommand.self,
         ]
     )
 

@@ -1,0 +1,193 @@
+import HashSets
+import Matching
+import NIOConcurrencyHelpers
+import PerceptualHashing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The served index and the hash-set folder behind it: reloads build a new `Matcher` aside and swap it in whole;
+/// admin changes are written to the set's file durably first and then applied to the live index in place.
+///
+/// Readers take the current `Matcher` (a copy-on-write value) under a short lock and search it outside the lock,
+/// so a request in flight finishes on the index it started with. Writers (reloads, admin changes) are serialized
+/// by a second lock and run on worker threads, never on an event loop.
+public final class Catalogue: Sendable {
+    /// What is being served.
+    public struct Snapshot: Sendable {
+        /// The index.
+        public var matcher: Matcher
+        /// Incremented by every reload and admin change.
+        public var generation: Int
+        /// Problems found by the last load (bad lines, skipped files).
+        public var issues: [String]
+    }
+
+    /// What a reload did.
+    public struct ReloadSummary: Sendable {
+        /// The sets now served.
+        public var sets: [String]
+        /// Entries per algorithm.
+        public var counts: [HashAlgorithm: Int]
+        /// Bad lines skipped (warnings, not failures).
+        public var issues: [String]
+        /// The new generation.
+        public var generation: Int
+    }
+
+    private let store: HashSetStore
+    private let thresholds: MatchThresholds
+    private let state: NIOLockedValueBox<Snapshot?>
+    private let writer = NIOLock()
+    /// mtime and size of every `.hashset` file as last loaded or written by us.
+    private let signature = NIOLockedValueBox<[String: FileStamp]>([:])
+
+    /// A catalogue over `directory`; nothing is loaded until `reload()`.
+    public init(directory: String, thresholds: MatchThresholds) {
+        self.store = HashSetStore(directory: directory)
+        self.thresholds = thresholds
+        self.state = NIOLockedValueBox(nil)
+    }
+
+    /// The folder served.
+    public var directory: String { store.directory }
+
+    /// The current snapshot, nil before the first successful load.
+    public var snapshot: Snapshot? { state.withLockedValue { $0 } }
+
+    /// Loads every set and swaps the new index in. Blocking: call it off the event loops.
+    ///
+    /// A file that cannot be loaded at all (unreadable, not a hash-set file) fails the reload and the previous index
+    /// stays: silently dropping a set of known-harmful hashes would be worse than serving a stale one.
+    ///
+    /// - Throws: `ServiceError` with code `reload_failed`.
+    @discardableResult
+    public func reload() throws(ServiceError) -> ReloadSummary {
+        try writer.withLock { () -> Result<ReloadSummary, ServiceError> in
+            let stamps = Self.stamps(store.directory)
+            let load: HashSetStore.Load
+            do {
+                load = try store.loadAll()
+            } catch {
+                return .failure(ServiceError(.reloadFailed, "cannot load hash sets from \(store.directory): \(error)"))
+            }
+            let fatal = load.issues.filter { $0.line == nil }
+            if !fatal.isEmpty {
+                let reasons = fatal.map { "\($0)" }.joined(separator: "; ")
+                return .failure(ServiceError(.reloadFailed, "kept the previous index: \(reasons)"))
+            }
+            let matcher = Matcher(sets: load.sets, thresholds: thresholds)
+            let issues = load.issues.map { "\($0)" }
+            let generation = state.withLockedValue { current -> Int in
+                let generation = (current?.generation ?? 0) + 1
+                current = Snapshot(matcher: matcher, generation: generation, issues: issues)
+                return generation
+            }
+            signature.withLockedValue { $0 = stamps }
+            return .success(
+                ReloadSummary(sets: matcher.setNames, counts: matcher.counts, issues: issues, generation: generation)
+            )
+        }.get()
+    }
+
+    /// Whether any `.hashset` file appeared, disappeared or changed since the last load or admin write.
+    public func folderChanged() -> Bool {
+        let now = Self.stamps(store.directory)
+        return signature.withLockedValue { $0 != now }
+    }
+
+    /// Adds entries to `set` (creating the set when absent): appended to its file and `fsync`ed, then indexed.
+    ///
+    /// - Returns: how many entries were added and how many were already present.
+    /// - Throws: `ServiceError` (`bad_set_name`, `duplicate_id`, `storage_failed`); nothing changes on error.
+    public func add(_ entries: [HashSetEntry], toSet set: String) throws(ServiceError) -> HashSetFile.AppendSummary {
+        try writer.withLock { () -> Result<HashSetFile.AppendSummary, ServiceError> in
+            guard HashSetStore.isValidSetName(set) else { return .failure(Self.badName(set)) }
+            do throws(HashSetError) {
+                var file: HashSetFile
+                if let existing = try? store.open(set) { file = existing } else { file = try store.create(set) }
+                let summary = try file.add(entries)
+                let settings = file.set.settings
+                let added = entries.filter { file.set.entry(id: $0.id) == $0 }
+                updateLive(path: file.path) { $0.insert(added, intoSet: set, settings: settings) }
+                return .success(summary)
+            } catch {
+                return .failure(Self.storageError(error))
+            }
+        }.get()
+    }
+
+    /// Removes entries of `set` by id: tombstones appended and `fsync`ed, then the entries leave the index.
+    ///
+    /// - Returns: how many entries were removed.
+    /// - Throws: `ServiceError` (`bad_set_name`, `storage_failed`).
+    public func remove(ids: [String], fromSet set: String) throws(ServiceError) -> Int {
+        try writer.withLock { () -> Result<Int, ServiceError> in
+            guard HashSetStore.isValidSetName(set) else { return .failure(Self.badName(set)) }
+            do throws(HashSetError) {
+                var file = try store.open(set)
+                let summary = try file.remove(ids: ids)
+                updateLive(path: file.path) { $0.remove(ids: ids, fromSet: set) }
+                return .success(summary.removed)
+            } catch {
+                return .failure(Self.storageError(error))
+            }
+        }.get()
+    }
+
+    /// Applies a change to the live matcher and records the file's new stamp, so the watcher does not reload it.
+    private func updateLive(path: String, _ change: (inout Matcher) -> Void) {
+        state.withLockedValue { current in
+            guard var snapshot = current else { return }
+            current = nil  // drop the box's reference so the change copies only when a reader still holds the index
+            change(&snapshot.matcher)
+            snapshot.generation += 1
+            current = snapshot
+        }
+        let name = String(path.split(separator: "/").last ?? "")
+        if let stamp = Self.stamp(path) { signature.withLockedValue { $0[name] = stamp } }
+    }
+
+    private static func badName(_ set: String) -> ServiceError {
+        ServiceError(.badSetName, "\"\(set)\" is not a valid set name (letters, digits, - _ .)")
+    }
+
+    private static func storageError(_ error: HashSetError) -> ServiceError {
+        switch error {
+        case .duplicateID(let set, let id):
+            ServiceError(.duplicateID, "set \(set) already has a different entry with id \(id); remove it first")
+        case .invalidSetName(let name): ServiceError(.badSetName, "\"\(name)\" is not a valid set name")
+        case .noSuchSet(let name): ServiceError(.noSuchSet, "no set named \"\(name)\"")
+        default: ServiceError(.storageFailed, "\(error)")
+        }
+    }
+
+    struct FileStamp: Equatable, Sendable {
+        var seconds: Int
+        var nanoseconds: Int
+        var size: Int
+    }
+
+    private static func stamp(_ path: String) -> FileStamp? {
+        var status = stat()
+        guard stat(path, &status) == 0 else { return nil }
+        #if canImport(Darwin)
+        let time = status.st_mtimespec
+        #else
+        let time = status.st_mtim
+        #endif
+        return FileStamp(seconds: Int(time.tv_sec), nanoseconds: Int(time.tv_nsec), size: Int(status.st_size))
+    }
+
+    private static func stamps(_ directory: String) -> [String: FileStamp] {
+        guard let names = try? HashSetStore(directory: directory).setNames() else { return [:] }
+        var stamps: [String: FileStamp] = [:]
+        for name in names {
+            if let stamp = stamp("\(directory)/\(name).hashset") { stamps["\(name).hashset"] = stamp }
+        }
+        return stamps
+    }
+}

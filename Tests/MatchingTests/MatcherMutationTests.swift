@@ -1,0 +1,97 @@
+import HashSets
+import Matching
+import PerceptualHashing
+import TestSupport
+import Testing
+
+/// `Matcher.insert` / `remove` change the index in place; the reference is a matcher built from scratch over the
+/// same final entries, so every lookup must agree with it.
+@Suite struct MatcherMutationTests {
+    static func randomEntries(_ count: Int, prefix: String, rng: inout SplitMix64) -> [HashSetEntry] {
+        (0..<count).map { index in
+            switch index % 3 {
+            case 0:
+                let hash = Hash256(w0: rng.next(), w1: rng.next(), w2: rng.next(), w3: rng.next())
+                return HashSetEntry(
+                    id: "\(prefix)-\(index)",
+                    algorithm: .pdq,
+                    value: .hash256(hash),
+                    labels: ["l\(index % 4)"]
+                )
+            case 1:
+                return HashSetEntry(id: "\(prefix)-\(index)", algorithm: .phash, value: .hash64(Hash64(rng.next())))
+            default:
+                let digest = ExactDigest(bytes: (0..<16).map { _ in UInt8.random(in: 0...255, using: &rng) })
+                return HashSetEntry(id: "\(prefix)-\(index)", algorithm: .md5, value: .digest(digest))
+            }
+        }
+    }
+
+    /// Every entry's own hash, plus a near neighbour of each perceptual one.
+    static func queries(_ entries: [HashSetEntry]) -> [(HashAlgorithm, HashValue)] {
+        entries.flatMap { entry -> [(HashAlgorithm, HashValue)] in
+            switch entry.value {
+            case .hash256(let hash):
+                [
+                    (.pdq, .hash256(hash)),
+                    (.pdq, .hash256(Hash256(w0: hash.w0 ^ 0b1011, w1: hash.w1, w2: hash.w2, w3: hash.w3))),
+                ]
+            case .hash64(let hash):
+                [(entry.algorithm, .hash64(hash)), (entry.algorithm, .hash64(Hash64(hash.value ^ 0b11)))]
+            case .digest: [(entry.algorithm, entry.value)]
+            }
+        }
+    }
+
+    static func agree(_ live: Matcher, _ reference: Matcher, on queries: [(HashAlgorithm, HashValue)]) {
+        for (algorithm, value) in queries {
+            #expect(live.lookup(value, algorithm: algorithm) == reference.lookup(value, algorithm: algorithm))
+        }
+        #expect(live.counts == reference.counts)
+    }
+
+    @Test func insertsAndRemovesAgreeWithARebuild() {
+        var rng = SplitMix64(seed: 7)
+        let settings = HashSetSettings(defaultLabels: ["base"])
+        let initial = Self.randomEntries(60, prefix: "a", rng: &rng)
+        let added = Self.randomEntries(30, prefix: "b", rng: &rng)
+        var live = Matcher(sets: [HashSet(name: "one", settings: settings, entries: initial)])
+        live.insert(added, intoSet: "one", settings: settings)
+        let removedIDs = initial.prefix(20).map(\.id) + added.suffix(5).map(\.id) + ["no-such-id"]
+        #expect(live.remove(ids: removedIDs, fromSet: "one") == 25)
+        let remaining = (initial + added).filter { !removedIDs.contains($0.id) }
+        let reference = Matcher(sets: [HashSet(name: "one", settings: settings, entries: remaining)])
+        Self.agree(live, reference, on: Self.queries(initial + added))
+    }
+
+    @Test func insertingIntoANewSetAndReplacingAnID() {
+        var rng = SplitMix64(seed: 11)
+        let first = Self.randomEntries(9, prefix: "x", rng: &rng)
+        var live = Matcher(sets: [HashSet(name: "one", entries: first)])
+        let other = Self.randomEntries(6, prefix: "y", rng: &rng)
+        live.insert(other, intoSet: "two", settings: HashSetSettings(defaultLabels: ["t"]))
+        // Same id, new hash: the old hash must stop matching.
+        let replacement = HashSetEntry(
+            id: first[0].id,
+            algorithm: .pdq,
+            value: .hash256(Hash256(w0: 1, w1: 2, w2: 3, w3: 4))
+        )
+        live.insert([replacement], intoSet: "one", settings: HashSetSettings())
+        let reference = Matcher(sets: [
+            HashSet(name: "one", entries: [replacement] + first.dropFirst()),
+            HashSet(name: "two", settings: HashSetSettings(defaultLabels: ["t"]), entries: other),
+        ])
+        #expect(live.setNames == ["one", "two"])
+        Self.agree(live, reference, on: Self.queries(first + other + [replacement]))
+    }
+
+    @Test func aCopyTakenBeforeAChangeKeepsTheOldEntries() {
+        var rng = SplitMix64(seed: 3)
+        let entries = Self.randomEntries(12, prefix: "c", rng: &rng)
+        var live = Matcher(sets: [HashSet(name: "s", entries: entries)])
+        let reader = live
+        live.remove(ids: entries.map(\.id), fromSet: "s")
+        #expect(live.counts.isEmpty || live.counts.values.allSatisfy { $0 == 0 })
+        Self.agree(reader, Matcher(sets: [HashSet(name: "s", entries: entries)]), on: Self.queries(entries))
+    }
+}
