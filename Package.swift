@@ -16,6 +16,12 @@ let package = Package(
     products: [
         .executable(name: "hashmatch", targets: ["hashmatch"]),
         .library(name: "Matching", targets: ["Matching"]),
+        // For the separate benchmark package (Benchmarks/), which measures each stage on its own.
+        .library(name: "ImageDecoding", targets: ["ImageDecoding"]),
+        .library(name: "PerceptualHashing", targets: ["PerceptualHashing"]),
+        .library(name: "Fingerprinting", targets: ["Fingerprinting"]),
+        .library(name: "HashIndex", targets: ["HashIndex"]),
+        .library(name: "HashSets", targets: ["HashSets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
