@@ -376,7 +376,7 @@ def run_scan(args, hashmatch, groups):
             if result.returncode > 1:
                 raise SystemExit(f"{' '.join(command)} failed:\n{result.stderr}")
             times.append(time.perf_counter() - start)
-        out[jobs] = 1000 / median(times)
+        out[str(jobs)] = 1000 / median(times)
     return dict(files=1000, sources=len(sources), files_per_s=out)
 
 
@@ -504,8 +504,8 @@ def render(results, command):
         lines += ["", "### Scan throughput", "",
                   f"`hashmatch scan --hashsets hashsets` over {scan['files']} 1024×768 JPEGs (symlinks, named "
                   f"`scan_NNNN.jpg`, to the {scan['sources']} files of corpus `syn1024`; page cache warm): "
-                  f"**{fmt(fps[1])} files/s with `-j 1`**, **{fmt(fps[2])} files/s with `-j 2`** "
-                  f"(×{fmt(fps[2] / fps[1], 2)})."]
+                  f"**{fmt(fps['1'])} files/s with `-j 1`**, **{fmt(fps['2'])} files/s with `-j 2`** "
+                  f"(×{fmt(fps['2'] / fps['1'], 2)})."]
     popcnt = results.get("popcnt")
     if popcnt:
         lines += ["", "### Hardware popcount", "",
