@@ -98,3 +98,11 @@ public enum HashData {
         return Hash(limbs: { limbs[$0] })
     }
 }
+
+/// `name` with `/` and spaces replaced by `_`.
+///
+/// package-benchmark 1.38 writes threshold files under the cleaned name (`Target.Name.p90.json`, `/` and ` `
+/// → `_`) but looks them up under the raw name, so a name with either character never finds its thresholds.
+public func safeName(_ name: String) -> String {
+    String(name.map { $0 == "/" || $0 == " " ? "_" : $0 })
+}
