@@ -27,6 +27,12 @@ let package = Package(
         .executable(name: "hashmatch", targets: ["hashmatch"]),
         .library(name: "Matching", targets: ["Matching"]),
         .library(name: "MatchService", targets: ["MatchService"]),
+        // For the separate benchmark package (Benchmarks/), which measures each stage on its own.
+        .library(name: "ImageDecoding", targets: ["ImageDecoding"]),
+        .library(name: "PerceptualHashing", targets: ["PerceptualHashing"]),
+        .library(name: "Fingerprinting", targets: ["Fingerprinting"]),
+        .library(name: "HashIndex", targets: ["HashIndex"]),
+        .library(name: "HashSets", targets: ["HashSets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
