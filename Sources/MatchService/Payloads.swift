@@ -6,45 +6,9 @@ import PerceptualHashing
 
 /// The JSON bodies of responses (the CLI's record shapes, without `path`) and of the JSON requests.
 enum Payloads {
-    /// `width`, `height`, one key per algorithm (lowercase hex), `pdq_quality`, dihedral variants, orientation,
-    /// warnings: `FingerprintRecord.jsonMembers` of the CLI without the path.
-    static func fingerprintMembers(_ fingerprint: Fingerprint) -> [(String, JSONValue)] {
-        var members: [(String, JSONValue)] = []
-        if let width = fingerprint.width, let height = fingerprint.height {
-            members += [("width", .int(width)), ("height", .int(height))]
-        }
-        for algorithm in HashAlgorithm.allCases {
-            if let value = fingerprint.value(for: algorithm) {
-                members.append((algorithm.rawValue, .string(value.hex)))
-            }
-        }
-        if let pdq = fingerprint.pdq { members.append(("pdq_quality", .int(pdq.quality))) }
-        if let variants = fingerprint.pdqDihedral {
-            members.append(("pdq_dihedral", .object(variants.named.map { ($0.name, .string($0.hash.hex)) })))
-        }
-        if let orientation = fingerprint.exifOrientation { members.append(("exif_orientation", .int(orientation))) }
-        if !fingerprint.warnings.isEmpty {
-            members.append(("warnings", .array(fingerprint.warnings.map(JSONValue.string))))
-        }
-        return members
-    }
-
-    /// One match, as the CLI prints it.
-    static func match(_ match: Match) -> JSONValue {
-        .object([
-            ("set", .string(match.set)), ("id", .string(match.id)),
-            ("labels", .array(match.labels.map(JSONValue.string))),
-            ("algorithm", .string(match.algorithm.rawValue)), ("distance", .int(match.distance)),
-            ("variant", match.variant.map(JSONValue.string) ?? .null),
-        ])
-    }
-
     /// The hash members, then `matches` and any `notes`.
     static func matchMembers(_ fingerprint: Fingerprint, _ outcome: MatchOutcome) -> [(String, JSONValue)] {
-        var members = fingerprintMembers(fingerprint)
-        members.append(("matches", .array(outcome.matches.map(match))))
-        if !outcome.notes.isEmpty { members.append(("notes", .array(outcome.notes.map(JSONValue.string)))) }
-        return members
+        fingerprint.jsonMembers + outcome.jsonMembers
     }
 
     /// One hash to look up.

@@ -186,7 +186,7 @@ final class RequestProcessor: Sendable {
     }
 
     private func hashResponse(_ fingerprint: Fingerprint) -> ServiceResponse {
-        let members = Payloads.fingerprintMembers(fingerprint)
+        let members = fingerprint.jsonMembers
         guard let error = fingerprint.decodeError else { return .ok(members) }
         return .failure(ServiceError(code: error.code, message: error.message), beside: members)
     }
@@ -212,7 +212,7 @@ final class RequestProcessor: Sendable {
             results.append(
                 .object([
                     ("algorithm", .string(algorithm.rawValue)), ("hash", .string(value.hex)),
-                    ("matches", .array(matches.map(Payloads.match))),
+                    ("matches", .array(matches.map(\.json))),
                 ])
             )
         }

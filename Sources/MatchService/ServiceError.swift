@@ -1,3 +1,5 @@
+import Matching
+
 /// An error answered on the wire: `{"error":{"code":"…","message":"…"}}`. Codes are stable; messages are for people.
 public struct ServiceError: Error, Sendable, Equatable {
     /// The stable codes besides the image decoding ones (`DecodeError.code`: `image_truncated`, …).

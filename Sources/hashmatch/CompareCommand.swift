@@ -1,5 +1,6 @@
 import ArgumentParser
 import Fingerprinting
+import Matching
 import PerceptualHashing
 
 /// `hashmatch compare A B`: how far apart two images are under each algorithm.
@@ -46,7 +47,7 @@ struct CompareCommand: ParsableCommand {
         for algorithm in hashing.orderedAlgorithms {
             guard let left = a.value(for: algorithm), let right = b.value(for: algorithm) else { continue }
             let distance = Self.distance(left, right)
-            var members: [(String, JSON)] = [
+            var members: [(String, JSONValue)] = [
                 ("algorithm", .string(algorithm.rawValue)), ("distance", .int(distance)),
                 ("of_bits", .int(algorithm.isPerceptual ? algorithm.bitCount : 1)),
                 ("a", .string(left.hex)), ("b", .string(right.hex)),

@@ -1,4 +1,5 @@
 import Fingerprinting
+import Matching
 import PerceptualHashing
 
 /// The record printed for one input: its path, what was computed, and any error.
@@ -39,26 +40,9 @@ struct FingerprintRecord {
 
     /// `path`, `width`, `height`, one key per algorithm (lowercase hex), `pdq_quality`, dihedral variants,
     /// then `error: {code, message}` when something failed. Digests of undecodable files are kept.
-    func jsonMembers(algorithms: [HashAlgorithm]) -> [(String, JSON)] {
-        var members: [(String, JSON)] = [("path", .string(path))]
-        if let fingerprint {
-            if let width = fingerprint.width, let height = fingerprint.height {
-                members += [("width", .int(width)), ("height", .int(height))]
-            }
-            for algorithm in algorithms {
-                if let value = fingerprint.value(for: algorithm) {
-                    members.append((algorithm.rawValue, .string(value.hex)))
-                }
-            }
-            if let pdq = fingerprint.pdq { members.append(("pdq_quality", .int(pdq.quality))) }
-            if let variants = fingerprint.pdqDihedral {
-                members.append(("pdq_dihedral", .object(variants.named.map { ($0.name, .string($0.hash.hex)) })))
-            }
-            if let orientation = fingerprint.exifOrientation { members.append(("exif_orientation", .int(orientation))) }
-            if !fingerprint.warnings.isEmpty {
-                members.append(("warnings", .array(fingerprint.warnings.map(JSON.string))))
-            }
-        }
+    func jsonMembers() -> [(String, JSONValue)] {
+        var members: [(String, JSONValue)] = [("path", .string(path))]
+        if let fingerprint { members += fingerprint.jsonMembers }
         if notAnImage { members.append(("not_an_image", .bool(true))) }
         if let errorCode, let errorMessage {
             members.append(("error", .object([("code", .string(errorCode)), ("message", .string(errorMessage))])))

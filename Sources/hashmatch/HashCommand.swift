@@ -47,7 +47,7 @@ struct HashCommand: ParsableCommand {
         } emit: { _, record in
             if record.failed { failures += 1 }
             writer.write(
-                json: .object(record.jsonMembers(algorithms: algorithms)),
+                json: .object(record.jsonMembers()),
                 columns: record.columns(algorithms: algorithms)
             )
         }

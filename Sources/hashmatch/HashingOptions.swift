@@ -1,6 +1,7 @@
 import ArgumentParser
 import Fingerprinting
 import Foundation
+import Matching
 import PerceptualHashing
 
 /// The options every hashing command shares (`hash`, `compare`, `match`, `scan`).
@@ -92,6 +93,6 @@ struct AlgorithmList: ExpressibleByArgument, Sendable {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case jsonl, csv, table
 
-    /// A readable table on a terminal, JSON lines when piped.
+    /// A readable table on a terminal, JSONValue lines when piped.
     static var automatic: OutputFormat { isatty(STDOUT_FILENO) == 1 ? .table : .jsonl }
 }

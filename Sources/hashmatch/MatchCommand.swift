@@ -52,7 +52,10 @@ struct MatchRunOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Files hashed in parallel (default: one per core).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: ArgumentHelp("Append every match to this JSON-lines log (fsync'd).", valueName: "file"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Append every match to this JSONValue-lines log (fsync'd).", valueName: "file")
+    )
     var matchLog: String?
 
     @Flag(name: .long, help: "Print only files that matched or failed.")
@@ -114,7 +117,7 @@ struct MatchRunOptions: ParsableArguments {
             progress.update(done: counts.files, matched: counts.matched, failed: counts.failed)
             guard !onlyMatches || record.matched || record.fingerprint.failed else { return }
             writer.write(
-                json: record.json(algorithms: algorithms),
+                json: record.json(),
                 columns: compact
                     ? [
                         record.fingerprint.path, String(record.outcome.matches.count),

@@ -10,21 +10,12 @@ struct MatchRecord {
     var matched: Bool { !outcome.matches.isEmpty }
 
     /// The `hash` record's keys, then `matches` (best first) and any `notes`.
-    func json(algorithms: [HashAlgorithm]) -> JSON {
-        var members = fingerprint.jsonMembers(algorithms: algorithms)
+    func json() -> JSONValue {
+        var members = fingerprint.jsonMembers()
         let error = members.firstIndex { $0.0 == "error" }.map { members.remove(at: $0) }
-        members.append(("matches", .array(outcome.matches.map(Self.json))))
-        if !outcome.notes.isEmpty { members.append(("notes", .array(outcome.notes.map(JSON.string)))) }
+        members += outcome.jsonMembers
         if let error { members.append(error) }
         return .object(members)
-    }
-
-    static func json(_ match: Match) -> JSON {
-        .object([
-            ("set", .string(match.set)), ("id", .string(match.id)), ("labels", .array(match.labels.map(JSON.string))),
-            ("algorithm", .string(match.algorithm.rawValue)), ("distance", .int(match.distance)),
-            ("variant", match.variant.map(JSON.string) ?? .null),
-        ])
     }
 
     /// CSV/table columns: the hash columns, then the matches as `set/id algorithm:distance` joined by `; `.

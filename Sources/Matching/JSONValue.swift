@@ -1,26 +1,31 @@
-/// A JSON value whose object members keep their order, so every response reads the same (the CLI's records do too).
-enum JSONValue: Sendable, Equatable {
+/// A JSON value whose object keys keep the order they were given in, so records read the same every time.
+///
+/// The CLI's records and the service's responses are written with it (see `ResultJSON.swift` for their shapes).
+public enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int)
+    case double(Double)
     case string(String)
     case array([JSONValue])
     case object([(String, JSONValue)])
 
-    static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.serialized() == rhs.serialized() }
+    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool { lhs.serialized() == rhs.serialized() }
 
     /// Compact JSON text, one line.
-    func serialized() -> String {
+    public func serialized() -> String {
         var out = ""
         write(to: &out)
         return out
     }
 
-    func write(to out: inout String) {
+    /// Appends the compact JSON text to `out`.
+    public func write(to out: inout String) {
         switch self {
         case .null: out += "null"
         case .bool(let value): out += value ? "true" : "false"
         case .int(let value): out += String(value)
+        case .double(let value): out += value.isFinite ? String(value) : "null"
         case .string(let value): Self.writeString(value, to: &out)
         case .array(let values):
             out += "["
