@@ -6,7 +6,7 @@ import Matching
 struct ClientCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "client",
-        abstract: "Talk to `hashmatch serve` over its framed protocol; prints one JSONValue response per line.",
+        abstract: "Talk to `hashmatch serve` over its framed protocol; prints one JSON response per line.",
         discussion: """
             Requests are pipelined: all are sent, then all answers read (they come back in order). \
             Exit status: 0 answered with no match, 1 a match was found, 2 an error answer or failure.

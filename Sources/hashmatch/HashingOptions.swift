@@ -93,6 +93,6 @@ struct AlgorithmList: ExpressibleByArgument, Sendable {
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
     case jsonl, csv, table
 
-    /// A readable table on a terminal, JSONValue lines when piped.
+    /// A readable table on a terminal, JSON lines when piped.
     static var automatic: OutputFormat { isatty(STDOUT_FILENO) == 1 ? .table : .jsonl }
 }

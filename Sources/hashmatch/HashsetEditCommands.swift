@@ -10,7 +10,7 @@ import PerceptualHashing
 struct HashsetStats: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "stats",
-        abstract: "Entries per algorithm, settings and problems of each set (JSONValue lines)."
+        abstract: "Entries per algorithm, settings and problems of each set (JSON lines)."
     )
 
     @OptionGroup var folder: HashSetFolder

@@ -54,7 +54,7 @@ struct MatchRunOptions: ParsableArguments {
 
     @Option(
         name: .long,
-        help: ArgumentHelp("Append every match to this JSONValue-lines log (fsync'd).", valueName: "file")
+        help: ArgumentHelp("Append every match to this JSON-lines log (fsync'd).", valueName: "file")
     )
     var matchLog: String?
 

@@ -1,7 +1,7 @@
 import Foundation
 import Matching
 
-/// Prints records to standard output as JSONValue lines, CSV, or an aligned table.
+/// Prints records to standard output as JSON lines, CSV, or an aligned table.
 ///
 /// The table keeps streaming: its column widths come from the first rows (up to `tableSample`), and later
 /// rows that are wider simply overflow.
@@ -18,7 +18,7 @@ final class RecordWriter {
         if format == .csv { Self.write(header.map(Self.csvField).joined(separator: ",")) }
     }
 
-    /// One record: `json` for JSONValue lines, `columns` (matching `header`) for CSV and the table.
+    /// One record: `json` for JSON lines, `columns` (matching `header`) for CSV and the table.
     func write(json: @autoclosure () -> JSONValue, columns: @autoclosure () -> [String]) {
         switch format {
         case .jsonl: Self.write(json().serialized())

@@ -28,7 +28,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Framed protocol over TCP (repeatable).", valueName: "host:port"))
     var listen: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("HTTP/1.1 JSONValue API (repeatable).", valueName: "host:port"))
+    @Option(name: .long, help: ArgumentHelp("HTTP/1.1 JSON API (repeatable).", valueName: "host:port"))
     var http: [String] = []
 
     @OptionGroup var hashSets: HashSetOptions
