@@ -88,6 +88,13 @@ public struct Matcher: Sendable {
                 )
                 continue
             }
+            if case .hash64(let hash) = fingerprint.value(for: algorithm), hash.value.nonzeroBitCount <= 1 {
+                // A flat (or nearly flat) image: every such image gets this hash, so a match would mean nothing.
+                outcome.notes.append(
+                    "\(algorithm.rawValue) \(hash.hex) carries no structure (flat image): hash reported, not matched"
+                )
+                continue
+            }
             if algorithm == .pdq, let variants = fingerprint.pdqDihedral {
                 outcome.matches += lookupDihedral(variants)
             } else if let value = fingerprint.value(for: algorithm) {

@@ -53,6 +53,25 @@ import Testing
         #expect(outcome.notes == ["pdq quality 49 is below 50: hash reported, not matched"])
     }
 
+    /// imagehash gives every flat image pHash `8000000000000000` (only the DC bit) and aHash/dHash 0, so those
+    /// hashes identify nothing; listing one (as a set built from a flat image would) must not match every flat upload.
+    @Test(arguments: [(HashAlgorithm.phash, UInt64(1) << 63), (.ahash, 0), (.dhash, 0)])
+    func structurelessSixtyFourBitHashesAreReportedNotMatched(algorithm: HashAlgorithm, value: UInt64) {
+        let set = HashSet(
+            name: "s",
+            entries: [HashSetEntry(id: "flat", algorithm: algorithm, value: .hash64(Hash64(value)))]
+        )
+        var fingerprint = Fingerprint()
+        switch algorithm {
+        case .phash: fingerprint.phash = Hash64(value)
+        case .ahash: fingerprint.ahash = Hash64(value)
+        default: fingerprint.dhash = Hash64(value)
+        }
+        let outcome = Matcher(sets: [set]).match(fingerprint)
+        #expect(outcome.matches.isEmpty)
+        #expect(outcome.notes.count == 1)
+    }
+
     @Test func disabledAlgorithmsAreNotMatched() {
         var settings = HashSetSettings()
         settings.enabledAlgorithms = [.md5]
