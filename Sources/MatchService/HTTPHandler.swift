@@ -5,8 +5,9 @@ import NIOHTTP1
 /// The HTTP/1.1 JSON API over the same operations as the framed protocol (docs/PROTOCOL.md, "HTTP API").
 ///
 /// NIO's pipelining helper hands this handler one request at a time, so answers go out in order. A body over
-/// `maxFrameBytes` is answered 413 and the connection closed; a request begun and not finished within `readTimeout`,
-/// or a connection idle for `idleTimeout`, is closed.
+/// `maxFrameBytes` is answered 413 and the connection closed; a request begun (even headers only partly sent) and
+/// not finished within `readTimeout` is answered 408 and closed, so slow clients cannot hold connections; a
+/// connection idle for `idleTimeout` is closed.
 final class HTTPHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -23,10 +24,14 @@ final class HTTPHandler: ChannelInboundHandler {
     /// A request is with the processor.
     private var answering = false
 
-    init(processor: RequestProcessor, limits: ServiceLimits, logger: Logger) {
+    /// Set by `RequestBytesMarker` when bytes arrive, before NIO's decoder has a whole request head.
+    private let reading: HTTPReadState
+
+    init(processor: RequestProcessor, limits: ServiceLimits, logger: Logger, reading: HTTPReadState) {
         self.processor = processor
         self.limits = limits
         self.logger = logger
+        self.reading = reading
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -49,6 +54,7 @@ final class HTTPHandler: ChannelInboundHandler {
                 body.writeBuffer(&chunk)
             }
         case .end:
+            reading.partial = false
             guard let requestHead = head, !rejected else { return }
             head = nil
             route(requestHead, body: body, context: context)
@@ -57,8 +63,17 @@ final class HTTPHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            // A request begun and stalled, or a connection idle past the idle timeout.
-            if head != nil || NIODeadline.now() - lastActivity >= TimeAmount(limits.idleTimeout) {
+            let error = ServiceError(.readTimeout, "the request was not completed within \(limits.readTimeout) s")
+            if head != nil && !answering {
+                // A body begun and stalled: answer through the HTTP encoder, then close.
+                head = nil
+                reading.partial = false
+                respond(.failure(error), keepAlive: false, context: context)
+            } else if reading.partial && !answering {
+                // Headers begun and stalled: NIO has no request to answer, so the 408 goes out as raw bytes.
+                reading.partial = false
+                reading.answerRaw(status: "408 Request Timeout", json: ServiceResponse.failure(error).json)
+            } else if !answering && NIODeadline.now() - lastActivity >= TimeAmount(limits.idleTimeout) {
                 context.close(promise: nil)
             }
         } else if event is DrainEvent {
@@ -123,7 +138,12 @@ final class HTTPHandler: ChannelInboundHandler {
             }
             guard let opcode = methods[head.method.rawValue] else {
                 let error = ServiceError(.methodNotAllowed, "\(path) does not take \(head.method.rawValue)")
-                return respond(.failure(error), keepAlive: keepAlive, context: context)
+                return respond(
+                    .failure(error),
+                    keepAlive: keepAlive,
+                    context: context,
+                    extraHeaders: [("allow", methods.keys.sorted().joined(separator: ", "))]
+                )
             }
             let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             answering = true
@@ -136,10 +156,15 @@ final class HTTPHandler: ChannelInboundHandler {
         }
     }
 
-    private func respond(_ response: ServiceResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+    private func respond(
+        _ response: ServiceResponse,
+        keepAlive: Bool,
+        context: ChannelHandlerContext,
+        extraHeaders: [(String, String)] = []
+    ) {
         let status = HTTPResponseStatus(statusCode: response.error?.httpStatus ?? 200)
         let text = response.json + "\n"
-        var headers = HTTPHeaders([("content-type", "application/json")])
+        var headers = HTTPHeaders([("content-type", "application/json")] + extraHeaders)
         headers.add(name: "content-length", value: String(text.utf8.count))
         if response.error?.code == ServiceError.Code.unauthorized.rawValue {
             headers.add(name: "www-authenticate", value: "Bearer")
@@ -167,5 +192,52 @@ final class HTTPHandler: ChannelInboundHandler {
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
         }
+    }
+}
+
+/// Whether the bytes of an unfinished request have arrived: shared by `RequestBytesMarker` (which sees raw bytes before
+/// NIO's HTTP decoder) and `HTTPHandler` (which sees whole requests), on one event loop.
+final class HTTPReadState {
+    var partial = false
+    /// The marker's place in the pipeline: writes from it reach the socket without the HTTP encoder.
+    fileprivate var rawContext: ChannelHandlerContext?
+
+    /// Writes a complete HTTP/1.1 error response as bytes and closes the connection.
+    func answerRaw(status: String, json: String) {
+        guard let context = rawContext else { return }
+        let body = json + "\n"
+        let text =
+            "HTTP/1.1 \(status)\r\ncontent-type: application/json\r\ncontent-length: \(body.utf8.count)\r\n"
+            + "connection: close\r\n\r\n\(body)"
+        let channel = context.channel
+        context.writeAndFlush(NIOAny(context.channel.allocator.buffer(string: text))).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+}
+
+/// Notes that request bytes arrived, so a client that sends half a header and stalls is timed out like one that
+/// stalls in the body (the HTTP decoder emits nothing until a head is complete).
+final class RequestBytesMarker: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let reading: HTTPReadState
+
+    init(reading: HTTPReadState) {
+        self.reading = reading
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        reading.rawContext = context
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        reading.rawContext = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if unwrapInboundIn(data).readableBytes > 0 { reading.partial = true }
+        context.fireChannelRead(data)
     }
 }

@@ -158,9 +158,13 @@ public final class MatchServer: Service, Sendable {
         }
         let pipeline = channel.pipeline.syncOperations
         if http {
+            let reading = HTTPReadState()
+            try pipeline.addHandler(RequestBytesMarker(reading: reading))
             try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
             try pipeline.addHandler(IdleStateHandler(readTimeout: TimeAmount(limits.readTimeout)))
-            try pipeline.addHandler(HTTPHandler(processor: processor, limits: limits, logger: logger))
+            try pipeline.addHandler(
+                HTTPHandler(processor: processor, limits: limits, logger: logger, reading: reading)
+            )
         } else {
             let transport: Transport = if case .unix = address { .unix } else { .tcp }
             try pipeline.addHandler(
