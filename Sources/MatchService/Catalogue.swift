@@ -68,6 +68,14 @@ public final class Catalogue: Sendable {
     public func reload() throws(ServiceError) -> ReloadSummary {
         try writer.withLock { () -> Result<ReloadSummary, ServiceError> in
             let stamps = Self.stamps(store.directory)
+            var issues: [String] = []
+            switch MatcherSnapshotFile.load(from: store.directory, thresholds: thresholds) {
+            case .success(let matcher):
+                // The index snapshot is current: no text to parse, no index to build.
+                return .success(swapIn(matcher, issues: [], stamps: stamps))
+            case .failure(let skipped): issues.append("\(skipped); loaded the sets instead")
+            case nil: break
+            }
             let load: HashSetStore.Load
             do {
                 load = try store.loadAll()
@@ -80,17 +88,19 @@ public final class Catalogue: Sendable {
                 return .failure(ServiceError(.reloadFailed, "kept the previous index: \(reasons)"))
             }
             let matcher = Matcher(sets: load.sets, thresholds: thresholds)
-            let issues = load.issues.map { "\($0)" }
-            let generation = state.withLockedValue { current -> Int in
-                let generation = (current?.generation ?? 0) + 1
-                current = Snapshot(matcher: matcher, generation: generation, issues: issues)
-                return generation
-            }
-            signature.withLockedValue { $0 = stamps }
-            return .success(
-                ReloadSummary(sets: matcher.setNames, counts: matcher.counts, issues: issues, generation: generation)
-            )
+            return .success(swapIn(matcher, issues: issues + load.issues.map { "\($0)" }, stamps: stamps))
         }.get()
+    }
+
+    /// Makes `matcher` the served index (call with `writer` held).
+    private func swapIn(_ matcher: Matcher, issues: [String], stamps: [String: FileStamp]) -> ReloadSummary {
+        let generation = state.withLockedValue { current -> Int in
+            let generation = (current?.generation ?? 0) + 1
+            current = Snapshot(matcher: matcher, generation: generation, issues: issues)
+            return generation
+        }
+        signature.withLockedValue { $0 = stamps }
+        return ReloadSummary(sets: matcher.setNames, counts: matcher.counts, issues: issues, generation: generation)
     }
 
     /// Whether any `.hashset` file appeared, disappeared or changed since the last load or admin write.

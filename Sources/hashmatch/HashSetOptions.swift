@@ -44,7 +44,11 @@ struct HashSetOptions: ParsableArguments {
     /// The folder's current index snapshot when there is one, else every set in the folder, indexed.
     /// Problems in the files are printed, not fatal.
     func loadMatcher(useSnapshot: Bool = true) throws -> Matcher {
-        if useSnapshot, let matcher = IndexSnapshot.load(from: directory, thresholds: thresholds) { return matcher }
+        switch useSnapshot ? MatcherSnapshotFile.load(from: directory, thresholds: thresholds) : nil {
+        case .success(let matcher): return matcher
+        case .failure(let skipped): warn("warning: \(skipped); loading the sets instead")
+        case nil: break
+        }
         let load: HashSetStore.Load
         do {
             load = try HashSetStore(directory: directory).loadAll()

@@ -86,6 +86,24 @@ extension ServiceTests {
         #expect(String(decoding: lookup.payload, as: UTF8.self).contains(#""id":"first""#))
     }
 
+    /// A current index snapshot is served without parsing the sets; once a set changes it is stale, and the reload
+    /// reads the sets and says so.
+    @Test func aCurrentSnapshotIsServedAndAStaleOneIsNamed() throws {
+        let sets = try Binary.temporaryDirectory("hashmatch-sets")
+        try Self.writeSet(sets, name: "one", md5: "33333333333333333333333333333333", id: "snapped")
+        #expect(try Binary.run(["index", "build", "--hashsets", sets.path]).status == 0)
+        let server = try ServerProcess(hashsets: sets, arguments: ["--watch-interval", "0"])
+        let socket = try FrameSocket(unix: server.socketPath)
+        let lookup = try socket.call(0x12, id: 1, Self.lookupPayload("md5", "33333333333333333333333333333333"))
+        #expect(String(decoding: lookup.payload, as: UTF8.self).contains(#""id":"snapped""#))
+        #expect((try socket.call(0x20, id: 2).json["issues"] as? Int) == 0)
+        try Self.writeSet(sets, name: "one", md5: "44444444444444444444444444444444", id: "edited")
+        let reload = try socket.call(0x30, id: 3)
+        #expect((reload.json["issues"] as? [String])?.first?.contains("out of date") == true)
+        let after = try socket.call(0x12, id: 4, Self.lookupPayload("md5", "44444444444444444444444444444444"))
+        #expect(String(decoding: after.payload, as: UTF8.self).contains(#""id":"edited""#))
+    }
+
     @Test func changedFilesAreReloadedByTheWatcher() throws {
         let sets = try Binary.temporaryDirectory("hashmatch-sets")
         let server = try ServerProcess(hashsets: sets)
