@@ -396,6 +396,15 @@ def run_server(args, directory, n, sample, workdir):
         log(f"    {results['lookup_http']['per_second']:.0f}/s")
         results["memory_end"] = proc_memory(server.pid)
         results["memory_end"]["load"] = loadavg()
+        log("reload over the Unix socket (admin: allowed on the socket without an admin token)")
+        load = loadavg()
+        with Client.unix(socket_path, timeout=600) as client:
+            started = time.perf_counter()
+            client.reload()
+            results["reload"] = {"seconds": time.perf_counter() - started, "load": load}
+        time.sleep(1)
+        results["reload"].update(proc_memory(server.pid))
+        log(json.dumps(results["reload"]))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -494,6 +503,9 @@ def render(runs, args):
     row("(d) `serve` VmRSS after the load phases (VmHWM)",
         lambda r: f"{mib(r['serve']['memory_end']['VmRSS']):,.0f} MiB ({mib(r['serve']['memory_end']['VmHWM']):,.0f}) "
                   f"(load {r['serve']['memory_end']['load']})")
+    row("`reload` (op 0x30, sets unchanged): wall; then VmRSS (VmHWM since start)",
+        lambda r: f"{fmt_s(r['serve']['reload']['seconds'])}; {mib(r['serve']['reload']['VmRSS']):,.0f} MiB "
+                  f"({mib(r['serve']['reload']['VmHWM']):,.0f}) (load {r['serve']['reload']['load']})")
     lines.append("")
     first = next(iter(runs.values()))
     lines.append(f"Server command: `{first['serve']['command']}` (paths are temporary).")
