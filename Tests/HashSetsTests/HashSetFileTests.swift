@@ -100,7 +100,10 @@ import Testing
         let dir = try TemporaryDirectory()
         let path = dir.file("private.hashset")
         var file = try HashSetFile.create(
-            path, settings: HashSetSettings(), entries: [try entry("a", .md5, Sample.md5A)])
+            path,
+            settings: HashSetSettings(),
+            entries: [try entry("a", .md5, Sample.md5A)]
+        )
         let created = try mode(path)
         #expect(created & 0o007 == 0, "created \(String(created, radix: 8))")
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
