@@ -65,16 +65,57 @@ static void install_errors(struct jpeg_decompress_struct *cinfo, jpeg_error_cont
     context->message[0] = 0;
 }
 
-static void read_orientation(struct jpeg_decompress_struct *cinfo, hm_image *out) {
-    for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next) {
-        if (marker->marker == JPEG_APP0 + 1) {
-            int orientation = hm_exif_orientation(marker->data, marker->data_length);
-            if (orientation != 0) {
-                out->exif_orientation = orientation;
-                return;
-            }
-        }
+/// APP1 segments are read here one at a time into one reusable buffer, not saved by libjpeg: jpeg_save_markers
+/// keeps a copy of every APP1 (up to 64 KB each) until the decode ends, so a file of thousands of APP1
+/// segments cost as much memory again as its own size. Only the first valid EXIF orientation is kept.
+typedef struct {
+    int orientation;   // 1..8 once found, else 0
+    uint8_t *buffer;   // APP_BUFFER_BYTES from the image pool, allocated at the first APP1
+} app1_context;
+
+enum { APP_BUFFER_BYTES = 65535 };
+
+/// The next byte from the source, or -1 at its end (jpeg_mem_src never suspends).
+static int next_byte(j_decompress_ptr cinfo) {
+    struct jpeg_source_mgr *source = cinfo->src;
+    if (source->bytes_in_buffer == 0 && !(*source->fill_input_buffer)(cinfo)) return -1;
+    source->bytes_in_buffer -= 1;
+    return *source->next_input_byte++;
+}
+
+static boolean on_app1(j_decompress_ptr cinfo) {
+    app1_context *app1 = (app1_context *)cinfo->client_data;
+    int high = next_byte(cinfo), low = next_byte(cinfo);
+    if (high < 0 || low < 0) return TRUE;  // the source hands out a fake EOI next; libjpeg reports it
+    long length = ((long)high << 8 | low) - 2;
+    if (length <= 0) return TRUE;
+    if (app1->orientation != 0) {
+        (*cinfo->src->skip_input_data)(cinfo, length);
+        return TRUE;
     }
+    if (app1->buffer == NULL) {
+        app1->buffer = (*cinfo->mem->alloc_small)((j_common_ptr)cinfo, JPOOL_IMAGE, APP_BUFFER_BYTES);
+    }
+    long copied = 0;
+    struct jpeg_source_mgr *source = cinfo->src;
+    while (copied < length) {
+        if (source->bytes_in_buffer == 0 && !(*source->fill_input_buffer)(cinfo)) break;
+        size_t take = source->bytes_in_buffer < (size_t)(length - copied) ? source->bytes_in_buffer
+                                                                           : (size_t)(length - copied);
+        memcpy(app1->buffer + copied, source->next_input_byte, take);
+        source->next_input_byte += take;
+        source->bytes_in_buffer -= take;
+        copied += (long)take;
+    }
+    app1->orientation = hm_exif_orientation(app1->buffer, (size_t)copied);
+    return TRUE;
+}
+
+static void read_app1_segments(struct jpeg_decompress_struct *cinfo, app1_context *app1) {
+    app1->orientation = 0;
+    app1->buffer = NULL;
+    cinfo->client_data = app1;
+    jpeg_set_marker_processor(cinfo, JPEG_APP0 + 1, on_app1);
 }
 
 hm_status hm_jpeg_probe(const uint8_t *data, size_t size, hm_image *out) {
@@ -82,6 +123,7 @@ hm_status hm_jpeg_probe(const uint8_t *data, size_t size, hm_image *out) {
     out->format = HM_FORMAT_JPEG;
     struct jpeg_decompress_struct cinfo;
     jpeg_error_context errors;
+    app1_context app1;
     install_errors(&cinfo, &errors, 0);
     if (setjmp(errors.jump)) {
         jpeg_destroy_decompress(&cinfo);
@@ -89,11 +131,11 @@ hm_status hm_jpeg_probe(const uint8_t *data, size_t size, hm_image *out) {
     }
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    read_app1_segments(&cinfo, &app1);
     jpeg_read_header(&cinfo, TRUE);
     out->source_width = cinfo.image_width;
     out->source_height = cinfo.image_height;
-    read_orientation(&cinfo, out);
+    out->exif_orientation = app1.orientation;
     jpeg_destroy_decompress(&cinfo);
     return HM_STATUS_OK;
 }
@@ -121,6 +163,7 @@ hm_status hm_jpeg_decode(const uint8_t *data, size_t size, const hm_decode_optio
     struct jpeg_decompress_struct cinfo;
     jpeg_error_context errors;
     jpeg_progress_context progress;
+    app1_context app1;
     uint8_t *volatile staging = NULL;  // CMYK rows before conversion; freed on every path
     install_errors(&cinfo, &errors, options->strict);
     if (setjmp(errors.jump)) {
@@ -136,11 +179,11 @@ hm_status hm_jpeg_decode(const uint8_t *data, size_t size, const hm_decode_optio
     progress.max_scans = options->max_jpeg_scans;
     cinfo.progress = &progress.manager;
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
+    read_app1_segments(&cinfo, &app1);
     jpeg_read_header(&cinfo, TRUE);
     out->source_width = cinfo.image_width;
     out->source_height = cinfo.image_height;
-    read_orientation(&cinfo, out);
+    out->exif_orientation = app1.orientation;
     hm_status status = hm_check_dimensions(out, options, cinfo.image_width, cinfo.image_height);
     if (status != HM_STATUS_OK) {
         jpeg_destroy_decompress(&cinfo);

@@ -44,13 +44,19 @@ public enum Binary {
             input.fileHandleForWriting.write(Data(stdin))
             try input.fileHandleForWriting.close()
         }
-        // Read both pipes concurrently so neither fills up and blocks the child.
+        // Read both pipes concurrently so neither fills up and blocks the child. The semaphore (not polling
+        // `Thread.isFinished`, which ThreadSanitizer reported as a race on `errorData`) orders the write
+        // before the read.
         nonisolated(unsafe) var errorData = Data()
-        let reader = Thread { errorData = errors.fileHandleForReading.readDataToEndOfFile() }
+        let readerDone = DispatchSemaphore(value: 0)
+        let reader = Thread {
+            errorData = errors.fileHandleForReading.readDataToEndOfFile()
+            readerDone.signal()
+        }
         reader.start()
         let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !reader.isFinished { usleep(1000) }
+        readerDone.wait()
         let status =
             process.terminationReason == .uncaughtSignal ? 128 + process.terminationStatus : process.terminationStatus
         return Result(

@@ -1,3 +1,4 @@
+import Foundation
 import HashSets
 import PerceptualHashing
 import Testing
@@ -88,6 +89,29 @@ import Testing
         }
         #expect(try dir.read("d.hashset") == before)
         #expect(file.set.entries.map(\.id) == ["a"])
+    }
+
+    /// Hash lists are sensitive: a new set file is never world-readable, and compaction keeps a mode an
+    /// administrator tightened (it once recreated the file 0644 less the umask).
+    @Test func setFilesAreNotWorldReadableAndCompactionKeepsTheirMode() throws {
+        func mode(_ path: String) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        let dir = try TemporaryDirectory()
+        let path = dir.file("private.hashset")
+        var file = try HashSetFile.create(
+            path,
+            settings: HashSetSettings(),
+            entries: [try entry("a", .md5, Sample.md5A)]
+        )
+        let created = try mode(path)
+        #expect(created & 0o007 == 0, "created \(String(created, radix: 8))")
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try file.add([try entry("b", .pdq, Sample.pdqA)])
+        try file.remove(ids: ["a"])
+        try file.compact()
+        #expect(try mode(path) == 0o600)
+        #expect(try HashSetFile.load(path).set.entries.map(\.id) == ["b"])
     }
 
     @Test func compactionKeepsOnlyLiveEntriesAndCurrentSettings() throws {

@@ -90,6 +90,30 @@ import Testing
         #expect(failures > 0)
     }
 
+    /// Thousands of APP1 segments are read one at a time (libjpeg's jpeg_save_markers kept a copy of each, so a
+    /// 255 MB file of 64 KB segments cost 255 MB more; Scripts/bombs measures it). The orientation is still the
+    /// first valid one, even behind 10,000 segments that are not EXIF, and later ones do not override it.
+    @Test func tenThousandAPP1SegmentsStillGiveTheFirstOrientation() throws {
+        let original = [UInt8](try Data(contentsOf: Vectors.fixtures.appendingPathComponent("images/baseline.jpg")))
+        func app1(_ payload: [UInt8]) -> [UInt8] {
+            [0xFF, 0xE1, UInt8((payload.count + 2) >> 8), UInt8((payload.count + 2) & 0xFF)] + payload
+        }
+        func exif(orientation: UInt8) -> [UInt8] {
+            // "Exif\0\0", big-endian TIFF header, IFD0 with one entry: Orientation (0x0112), SHORT, 1, value.
+            Array("Exif".utf8) + [0, 0] + Array("MM".utf8) + [0, 42, 0, 0, 0, 8] + [0, 1]
+                + [0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0] + [0, 0, 0, 0]
+        }
+        let junk = app1(Array("http://ns.adobe.com/xap/1.0/\0".utf8) + [UInt8](repeating: 0x20, count: 70))
+        var bytes = Array(original[..<2])
+        for _ in 0..<10_000 { bytes += junk }
+        bytes += app1(exif(orientation: 6)) + app1(exif(orientation: 3))
+        bytes += original[2...]
+        let plain = try ImageDecoder.decode(original)
+        let image = try ImageDecoder.decode(bytes)
+        #expect(image.exifOrientation == 6)
+        #expect(image.width == plain.width && image.height == plain.height && image.pixels == plain.pixels)
+    }
+
     @Test(.enabled(if: Vectors.sharedAvailable, "needs ../shared/vectors"))
     func lenientModeKeepsATruncatedJPEGAndSaysWhy() throws {
         let bytes = [UInt8](try Data(contentsOf: Vectors.shared("pdq/images/misc-images/wee.jpg")))

@@ -15,7 +15,14 @@ import Darwin
 ///   exclusive `flock(2)`, so the new line never glues onto a torn one.
 /// - A whole-file rewrite writes a temporary file in the same directory, `fsync`s it, `rename(2)`s
 ///   it over the target and `fsync`s the directory: readers see the old file or the new one.
+///
+/// Hash lists are sensitive (sharing agreements restrict who may read them, and a list lets an uploader
+/// test evasions offline), so new files are created mode 0640, less the umask, never world-readable by
+/// default; a rewrite keeps the exact mode of the file it replaces.
 public enum DurableFile {
+    /// Mode of files this type creates (before the umask): owner read/write, group read.
+    public static let newFileMode: mode_t = 0o640
+
     /// Reads a whole file.
     ///
     /// - Throws: `HashSetError.io` naming the call that failed.
@@ -39,7 +46,7 @@ public enum DurableFile {
     /// Appends `bytes` (whole lines) durably.
     ///
     /// - Parameters:
-    ///   - create: create the file (mode 0644) when absent; otherwise a missing file is an error.
+    ///   - create: create the file (mode 0640 less the umask) when absent; otherwise a missing file is an error.
     ///   - sync: `fsync` after the write (the default); without it the line may be lost, never torn-and-kept.
     /// - Returns: the number of torn bytes truncated away before appending.
     @discardableResult
@@ -50,7 +57,7 @@ public enum DurableFile {
         sync: Bool = true
     ) throws(HashSetError) -> Int {
         let flags = O_RDWR | O_APPEND | O_CLOEXEC | (create ? O_CREAT : 0)
-        let fd = open(path, flags, 0o644)
+        let fd = open(path, flags, newFileMode)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
         while flock(fd, LOCK_EX) != 0 {
@@ -98,15 +105,21 @@ public enum DurableFile {
 
     /// Replaces `path` with `bytes` atomically and durably (temp file, fsync, rename, fsync directory).
     ///
+    /// The new file keeps the permission bits of the one it replaces (a `compact` must not widen a 0600 set to
+    /// the umask's default); a file that did not exist gets `newFileMode` less the umask.
+    ///
     /// With `noClobber` the temp file is `link(2)`ed into place instead of renamed, which fails
     /// (with `EEXIST`) rather than replace a file that appeared meanwhile.
     public static func replace(_ path: String, with bytes: [UInt8], noClobber: Bool = false) throws(HashSetError) {
         let directory = directoryOf(path)
         var random = SystemRandomNumberGenerator()
         let temp = "\(directory)/.\(lastComponent(path)).\(getpid()).\(random.next() % 1_000_000_000).tmp"
-        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        var existing = stat()
+        let keptMode: mode_t? = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : nil
+        let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, keptMode ?? newFileMode)
         guard fd >= 0 else { throw .io(operation: "create", path: temp, errno: errno) }
         do throws(HashSetError) {
+            if let keptMode, fchmod(fd, keptMode) != 0 { throw .io(operation: "fchmod", path: temp, errno: errno) }
             try writeAll(fd: fd, bytes, path: temp)
             guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: temp, errno: errno) }
         } catch {
