@@ -84,9 +84,11 @@ public enum HashSetFormat {
     /// The `#set` lines for `settings`, in a stable order.
     public static func settingLines(_ settings: HashSetSettings) -> [String] {
         var lines: [String] = []
+        // One line, without the spaces and tabs the parser trims from a value's ends, so that rendering what was
+        // parsed gives the same text again. A description that is nothing but newlines and blanks is not written.
         if let description = settings.description {
-            let flat = String(description.map { $0.isNewline ? " " : $0 })
-            lines.append("#set description=\(flat)")
+            let flat = String(description.map { $0.isNewline ? " " : $0 })[...].trimmed
+            if !flat.isEmpty { lines.append("#set description=\(flat)") }
         }
         for algorithm in HashAlgorithm.allCases {
             if let distance = settings.maxDistance[algorithm] {
