@@ -25,9 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
     ],
     targets: [
+        // libFuzzer's entry point, shared by every target.
+        .target(name: "FuzzDriver", path: "Targets/FuzzDriver"),
         .executableTarget(
             name: "FuzzImage",
             dependencies: [
+                "FuzzDriver",
                 .product(name: "ImageDecoding", package: hashmatch),
                 .product(name: "PerceptualHashing", package: hashmatch),
                 .product(name: "Fingerprinting", package: hashmatch),
@@ -37,6 +40,7 @@ let package = Package(
         .executableTarget(
             name: "FuzzImporters",
             dependencies: [
+                "FuzzDriver",
                 .product(name: "HashSets", package: hashmatch),
                 .product(name: "PerceptualHashing", package: hashmatch),
             ],
@@ -44,12 +48,15 @@ let package = Package(
         ),
         .executableTarget(
             name: "FuzzHashText",
-            dependencies: [.product(name: "PerceptualHashing", package: hashmatch)],
+            dependencies: [
+                "FuzzDriver", .product(name: "PerceptualHashing", package: hashmatch),
+            ],
             path: "Targets/FuzzHashText"
         ),
         .executableTarget(
             name: "FuzzFrame",
             dependencies: [
+                "FuzzDriver",
                 .product(name: "MatchService", package: hashmatch),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],

@@ -1,4 +1,5 @@
 // libFuzzer target: the framed protocol's decoder, fed the input as one read and again in small chunks.
+import FuzzDriver
 import MatchService
 import NIOCore
 
@@ -46,13 +47,20 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         streamedError = result.error
     }
     precondition(streamedFrames == frames, "chunked delivery changed the frames")
-    precondition(streamedError == error, "chunked delivery changed the error: \(String(describing: streamedError)) vs \(String(describing: error))")
+    precondition(
+        streamedError == error,
+        "chunked delivery changed the error: \(String(describing: streamedError)) vs \(String(describing: error))"
+    )
 
     // Frames written by the encoder decode to themselves.
     var encoded = ByteBuffer()
     for frame in frames {
         FrameCodec.writeRequest(
-            opcode: frame.opcode, id: frame.id, payload: frame.payload.readableBytesView, into: &encoded)
+            opcode: frame.opcode,
+            id: frame.id,
+            payload: frame.payload.readableBytesView,
+            into: &encoded
+        )
     }
     let (again, againError) = drain(&encoded, maxFrameBytes: maxFrameBytes)
     precondition(again == frames && againError == nil && encoded.readableBytes == 0, "re-encoded frames differ")
@@ -63,15 +71,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM renames an executable's entry point and points `main` at it, so libFuzzer's own `main` is never
-// linked; the top-level code hands control to libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
+runFuzzer(fuzz)

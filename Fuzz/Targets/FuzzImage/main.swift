@@ -1,7 +1,9 @@
-// libFuzzer target: image bytes through the C decoding layer (libjpeg-turbo, libpng, EXIF) and every hash.
 import Fingerprinting
+// libFuzzer target: image bytes through the C decoding layer (libjpeg-turbo, libpng, EXIF) and every hash.
+import FuzzDriver
 import ImageDecoding
 import PerceptualHashing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,15 +40,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM renames an executable's entry point and points `main` at it, so libFuzzer's own `main` is never
-// linked; the top-level code hands control to libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
+runFuzzer(fuzz)

@@ -1,4 +1,5 @@
 // libFuzzer target: every hash-set importer and the native `.hashset` parser. The first byte picks which.
+import FuzzDriver
 import HashSets
 import PerceptualHashing
 
@@ -46,15 +47,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-// SwiftPM renames an executable's entry point and points `main` at it, so libFuzzer's own `main` is never
-// linked; the top-level code hands control to libFuzzer's driver instead.
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<CInt>,
-    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> CInt
-) -> CInt
-
-var argc = CommandLine.argc
-var argv = CommandLine.unsafeArgv
-exit(LLVMFuzzerRunDriver(&argc, &argv, fuzz))
+runFuzzer(fuzz)
