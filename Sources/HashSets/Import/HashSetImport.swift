@@ -57,7 +57,28 @@ struct ImportBuilder {
         self.fileName = fileName
     }
 
-    var result: HashSetImport { HashSetImport(changes: changes, issues: issues) }
+    /// The changes, and the issues in line order (`contentLines` reports undecodable lines before the rest).
+    var result: HashSetImport {
+        let ordered = issues.enumerated().sorted {
+            ($0.element.line ?? .max, $0.offset) < ($1.element.line ?? .max, $1.offset)
+        }
+        return HashSetImport(changes: changes, issues: ordered.map(\.element))
+    }
+
+    /// The lines of a line-oriented list that carry content, trimmed, with their numbers: blank and `#` comment
+    /// lines are skipped, and a line that is not UTF-8 is reported here.
+    mutating func contentLines(of bytes: [UInt8]) -> [(number: Int, content: Substring)] {
+        var lines: [(number: Int, content: Substring)] = []
+        for line in TextLines(bytes).allLines() {
+            guard let text = line.text else {
+                issue(line: line.number, "line is not valid UTF-8")
+                continue
+            }
+            let content = text.trimmed
+            if !content.isEmpty && !content.hasPrefix("#") { lines.append((line.number, content)) }
+        }
+        return lines
+    }
 
     mutating func add(_ entry: HashSetEntry, line: Int) {
         guard let (index, firstLine) = addIndexByID[entry.id], case .add(var existing) = changes[index] else {

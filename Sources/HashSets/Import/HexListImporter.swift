@@ -23,16 +23,10 @@ public struct HexListImporter: Sendable {
     /// Reads a list.
     public func parse(_ bytes: [UInt8], fileName: String) -> HashSetImport {
         var builder = ImportBuilder(fileName: fileName)
-        for line in TextLines(bytes).allLines() {
-            guard let text = line.text else {
-                builder.issue(line: line.number, "line is not valid UTF-8")
-                continue
-            }
-            let content = text.trimmed
-            if content.isEmpty || content.hasPrefix("#") { continue }
+        for (number, content) in builder.contentLines(of: bytes) {
             let fields = content.whitespaceFields
             guard fields.count == 1 else {
-                builder.issue(line: line.number, "expected one hash per line, found \(fields.count) fields")
+                builder.issue(line: number, "expected one hash per line, found \(fields.count) fields")
                 continue
             }
             let algorithm: HashAlgorithm
@@ -42,11 +36,11 @@ public struct HexListImporter: Sendable {
                 switch HashText.inferAlgorithm(hexLength: content.utf8.count, sixtyFour: sixtyFourHexDigits) {
                 case .success(let inferred): algorithm = inferred
                 case .failure(let error):
-                    builder.issue(line: line.number, error.reason)
+                    builder.issue(line: number, error.reason)
                     continue
                 }
             }
-            guard let value = builder.hash(content, as: algorithm, line: line.number) else { continue }
+            guard let value = builder.hash(content, as: algorithm, line: number) else { continue }
             builder.add(
                 HashSetEntry(
                     id: HashSetEntry.derivedID(algorithm: algorithm, value: value),
@@ -54,7 +48,7 @@ public struct HexListImporter: Sendable {
                     value: value,
                     labels: labels
                 ),
-                line: line.number
+                line: number
             )
         }
         return builder.result

@@ -19,39 +19,33 @@ public struct PDQPhotoHasherImporter: Sendable {
     /// Reads a file.
     public func parse(_ bytes: [UInt8], fileName: String) -> HashSetImport {
         var builder = ImportBuilder(fileName: fileName)
-        for line in TextLines(bytes).allLines() {
-            guard let text = line.text else {
-                builder.issue(line: line.number, "line is not valid UTF-8")
-                continue
-            }
-            let content = text.trimmed
-            if content.isEmpty || content.hasPrefix("#") { continue }
+        for (number, content) in builder.contentLines(of: bytes) {
             let fields = content.split(separator: ",", maxSplits: 2, omittingEmptySubsequences: false)
             guard fields.count >= 2 else {
-                builder.issue(line: line.number, "expected 'hash,quality,filename', found no comma")
+                builder.issue(line: number, "expected 'hash,quality,filename', found no comma")
                 continue
             }
             let hashField = fields[0].trimmed
             if fields[1].trimmed.isEmpty, !hashField.allSatisfy(\.isHexDigit) {
                 // The hasher writes `UNSUPPORTED(…),,file` (or another message) when it cannot hash a file.
-                builder.issue(line: line.number, "the hasher could not hash this file: \(hashField)")
+                builder.issue(line: number, "the hasher could not hash this file: \(hashField)")
                 continue
             }
-            guard let value = builder.hash(hashField, as: .pdq, line: line.number) else { continue }
+            guard let value = builder.hash(hashField, as: .pdq, line: number) else { continue }
             guard let quality = Int(fields[1].trimmed), (0...100).contains(quality) else {
-                builder.issue(line: line.number, "quality must be a whole number from 0 to 100, found '\(fields[1])'")
+                builder.issue(line: number, "quality must be a whole number from 0 to 100, found '\(fields[1])'")
                 continue
             }
             guard quality >= minimumQuality else {
                 builder.issue(
-                    line: line.number,
+                    line: number,
                     "quality \(quality) is below \(minimumQuality): the hash is not trustworthy; skipped"
                 )
                 continue
             }
             let fileField = fields.count == 3 ? String(fields[2]) : ""
             let id = fileField.isEmpty ? HashSetEntry.derivedID(algorithm: .pdq, value: value) : fileField
-            builder.add(HashSetEntry(id: id, algorithm: .pdq, value: value), line: line.number)
+            builder.add(HashSetEntry(id: id, algorithm: .pdq, value: value), line: number)
         }
         return builder.result
     }

@@ -17,13 +17,7 @@ public struct ThreatExchangeLocalFileImporter: Sendable {
     /// Reads a file.
     public func parse(_ bytes: [UInt8], fileName: String) -> HashSetImport {
         var builder = ImportBuilder(fileName: fileName)
-        for line in TextLines(bytes).allLines() {
-            guard let text = line.text else {
-                builder.issue(line: line.number, "line is not valid UTF-8")
-                continue
-            }
-            let content = text.trimmed
-            if content.isEmpty || content.hasPrefix("#") { continue }
+        for (number, content) in builder.contentLines(of: bytes) {
             let typeName: Substring
             let signal: Substring
             if let fixed = signalType {
@@ -31,7 +25,7 @@ public struct ThreatExchangeLocalFileImporter: Sendable {
                 signal = content
             } else {
                 guard let space = content.firstIndex(where: { $0 == " " || $0 == "\t" }) else {
-                    builder.issue(line: line.number, "expected '<signal_type> <hash>', found one field")
+                    builder.issue(line: number, "expected '<signal_type> <hash>', found one field")
                     continue
                 }
                 typeName = content[..<space]
@@ -41,17 +35,17 @@ public struct ThreatExchangeLocalFileImporter: Sendable {
             switch ThreatExchangeSignalType.algorithm(for: typeName) {
             case .success(let found): algorithm = found
             case .failure(let error):
-                builder.issue(line: line.number, error.reason)
+                builder.issue(line: number, error.reason)
                 continue
             }
-            guard let value = builder.hash(signal, as: algorithm, line: line.number) else { continue }
+            guard let value = builder.hash(signal, as: algorithm, line: number) else { continue }
             builder.add(
                 HashSetEntry(
                     id: HashSetEntry.derivedID(algorithm: algorithm, value: value),
                     algorithm: algorithm,
                     value: value
                 ),
-                line: line.number
+                line: number
             )
         }
         return builder.result
