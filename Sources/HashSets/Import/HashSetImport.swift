@@ -65,6 +65,16 @@ struct ImportBuilder {
         return HashSetImport(changes: changes, issues: ordered.map(\.element))
     }
 
+    /// The JSON document in `bytes`, or nil with its syntax error reported at its line.
+    mutating func parseJSON(_ bytes: [UInt8]) -> JSONNode? {
+        do {
+            return try JSONReader.parse(bytes)
+        } catch {
+            issue(line: error.line, error.reason)
+            return nil
+        }
+    }
+
     /// The lines of a line-oriented list that carry content, trimmed, with their numbers: blank and `#` comment
     /// lines are skipped, and a line that is not UTF-8 is reported here.
     mutating func contentLines(of bytes: [UInt8]) -> [(number: Int, content: Substring)] {

@@ -14,13 +14,7 @@ public struct StopNCIIJSONImporter: Sendable {
     /// Reads a response.
     public func parse(_ bytes: [UInt8], fileName: String) -> HashSetImport {
         var builder = ImportBuilder(fileName: fileName)
-        let root: JSONNode
-        do {
-            root = try JSONReader.parse(bytes)
-        } catch {
-            builder.issue(line: error.line, error.reason)
-            return builder.result
-        }
+        guard let root = builder.parseJSON(bytes) else { return builder.result }
         let recordLists: [[JSONNode]]
         if let records = root["hashRecords"]?.array {
             recordLists = [records]
