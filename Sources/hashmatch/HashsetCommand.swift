@@ -66,7 +66,9 @@ func appendReporting(_ changes: [HashSetChange], to file: inout HashSetFile) thr
         if summary.repairedBytes > 0 { parts.append("repaired a torn last line (\(summary.repairedBytes) bytes)") }
         warn("\(file.path): " + parts.joined(separator: ", ") + "; \(file.set.count) entries")
     } catch {
-        warn("\(file.path): \(error)")
+        // `.io` names the file itself; the other errors (a duplicate id) name only the set.
+        let context = if case .io = error { "" } else { "\(file.path): " }
+        warn("\(context)\(error); nothing was changed")
         throw ExitCode(2)
     }
 }

@@ -146,6 +146,27 @@ import Testing
         #expect(try DirectoryListing.names(dir.path) == ["c.hashset"])
     }
 
+    /// A writer killed between creating its temporary file and renaming it leaves `.<name>.<pid>.<n>.tmp` behind;
+    /// the next rewrite of the same file deletes it once that pid is gone, and leaves a live writer's alone.
+    @Test func aRewriteSweepsTheTemporaryFilesOfDeadWriters() throws {
+        let dir = try TemporaryDirectory()
+        var file = try HashSetFile.create(
+            dir.file("c.hashset"),
+            settings: HashSetSettings(),
+            entries: [try entry("a", .md5, Sample.md5A)]
+        )
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = ".c.hashset.\(finished.processIdentifier).12345.tmp"
+        let live = ".c.hashset.1.67890.tmp"  // pid 1 is always running
+        let unrelated = ".other.hashset.\(finished.processIdentifier).1.tmp"
+        for name in [dead, live, unrelated] { try dir.write(name, "partial") }
+        try file.compact()
+        #expect(try DirectoryListing.names(dir.path) == [live, unrelated, "c.hashset"].sorted())
+    }
+
     @Test func updatingSettingsAppendsLinesThatReloadToTheSameSettings() throws {
         let dir = try TemporaryDirectory()
         var file = try HashSetFile.create(

@@ -86,10 +86,7 @@ public final class MatchLog: Sendable {
         try Self.locked(fd, path) { () throws(HashSetError) in
             // Another process sharing the log may have died mid-line since we opened it.
             try DurableFile.repairTornTail(fd: fd, path: path)
-            try DurableFile.writeAll(fd: fd, line, path: path)
-            if syncPolicy == .always {
-                guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
-            }
+            try DurableFile.appendWhole(fd: fd, line, path: path, sync: syncPolicy == .always)
         }
     }
 

@@ -10,7 +10,9 @@ import Darwin
 /// Crash-safety policy, relied on by `HashSetFile` and `MatchLog`:
 /// - An append writes whole lines with one `write(2)` of the full buffer on an `O_APPEND`
 ///   descriptor, then `fsync(2)`; it returns only after `fsync` succeeded. A crash can therefore
-///   leave at most a prefix of the last line written, never a hole or a mixed line.
+///   leave at most a prefix of the last line written, never a hole or a mixed line. An append that
+///   fails (a full disk, an I/O error) truncates the file back to its length before the append, so a
+///   change reported as failed never loads later.
 /// - Before appending, a torn tail (bytes after the last newline) is truncated away under an
 ///   exclusive `flock(2)`, so the new line never glues onto a torn one.
 /// - A whole-file rewrite writes a temporary file in the same directory, `fsync`s it, `rename(2)`s
@@ -64,11 +66,28 @@ public enum DurableFile {
             guard errno == EINTR else { throw .io(operation: "flock", path: path, errno: errno) }
         }
         let repaired = try repairTornTail(fd: fd, path: path)
-        try writeAll(fd: fd, bytes, path: path)
-        if sync || repaired > 0 {
-            guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
-        }
+        try appendWhole(fd: fd, bytes, path: path, sync: sync || repaired > 0)
         return repaired
+    }
+
+    /// Writes `bytes` at the end of an `O_APPEND` descriptor the caller holds locked, then `fsync`s (with `sync`).
+    ///
+    /// All or nothing: a full disk can accept part of the buffer (whole lines among them) before it refuses the
+    /// rest, so on any failure the file is truncated back to its length before the write; what the caller reports
+    /// as failed never loads later.
+    static func appendWhole(fd: Int32, _ bytes: [UInt8], path: String, sync: Bool) throws(HashSetError) {
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        do throws(HashSetError) {
+            try writeAll(fd: fd, bytes, path: path)
+            if sync {
+                guard fsync(fd) == 0 else { throw .io(operation: "fsync", path: path, errno: errno) }
+            }
+        } catch {
+            _ = ftruncate(fd, status.st_size)
+            _ = fsync(fd)
+            throw error
+        }
     }
 
     /// Truncates the bytes after the last newline (a line torn by a crash); returns how many.
@@ -112,6 +131,7 @@ public enum DurableFile {
     /// (with `EEXIST`) rather than replace a file that appeared meanwhile.
     public static func replace(_ path: String, with bytes: [UInt8], noClobber: Bool = false) throws(HashSetError) {
         let directory = directoryOf(path)
+        removeAbandonedTemporaries(of: path)
         var random = SystemRandomNumberGenerator()
         let temp = "\(directory)/.\(lastComponent(path)).\(getpid()).\(random.next() % 1_000_000_000).tmp"
         var existing = stat()
@@ -145,6 +165,20 @@ public enum DurableFile {
             }
         }
         try syncDirectory(directory)
+    }
+
+    /// Deletes the temporary files that writers of `path` killed before their rename left behind
+    /// (`.<name>.<pid>.<random>.tmp` whose pid is no longer running), so that crashes during `index build` or
+    /// `compact` of a large set do not pile up copies of it. A temporary file of a live process is left alone.
+    static func removeAbandonedTemporaries(of path: String) {
+        let directory = directoryOf(path)
+        let prefix = ".\(lastComponent(path))."
+        guard let names = try? list(directory) else { return }
+        for name in names where name.hasPrefix(prefix) && name.hasSuffix(".tmp") {
+            let middle = name.dropFirst(prefix.count).dropLast(".tmp".count).split(separator: ".")
+            guard middle.count == 2, let pid = pid_t(middle[0]), middle[1].allSatisfy(\.isNumber) else { continue }
+            if pid != getpid(), kill(pid, 0) != 0, errno == ESRCH { unlink("\(directory)/\(name)") }
+        }
     }
 
     /// `fsync` on a directory, making a rename or a new file in it durable.
