@@ -42,7 +42,7 @@ public final class Catalogue: Sendable {
     private let thresholds: MatchThresholds
     private let state: NIOLockedValueBox<Snapshot?>
     private let writer = NIOLock()
-    /// mtime and size of every `.hashset` file as last loaded or written by us.
+    /// mtime and size of every `.hashset` file as last loaded (or tried: see `reload`) or written by us.
     private let signature = NIOLockedValueBox<[String: FileStamp]>([:])
 
     /// A catalogue over `directory`; nothing is loaded until `reload()`.
@@ -68,11 +68,14 @@ public final class Catalogue: Sendable {
     public func reload() throws(ServiceError) -> ReloadSummary {
         try writer.withLock { () -> Result<ReloadSummary, ServiceError> in
             let stamps = Self.stamps(store.directory)
+            // Recorded even when the reload fails, so the watcher retries once the files change again rather than
+            // every interval (an unreadable folder would otherwise log the same failure every two seconds).
+            defer { signature.withLockedValue { $0 = stamps } }
             var issues: [String] = []
             switch MatcherSnapshotFile.load(from: store.directory, thresholds: thresholds) {
             case .success(let matcher):
                 // The index snapshot is current: no text to parse, no index to build.
-                return .success(swapIn(matcher, issues: [], stamps: stamps))
+                return .success(swapIn(matcher, issues: []))
             case .failure(let skipped): issues.append("\(skipped); loaded the sets instead")
             case nil: break
             }
@@ -88,22 +91,21 @@ public final class Catalogue: Sendable {
                 return .failure(ServiceError(.reloadFailed, "kept the previous index: \(reasons)"))
             }
             let matcher = Matcher(sets: load.sets, thresholds: thresholds)
-            return .success(swapIn(matcher, issues: issues + load.issues.map { "\($0)" }, stamps: stamps))
+            return .success(swapIn(matcher, issues: issues + load.issues.map { "\($0)" }))
         }.get()
     }
 
     /// Makes `matcher` the served index (call with `writer` held).
-    private func swapIn(_ matcher: Matcher, issues: [String], stamps: [String: FileStamp]) -> ReloadSummary {
+    private func swapIn(_ matcher: Matcher, issues: [String]) -> ReloadSummary {
         let generation = state.withLockedValue { current -> Int in
             let generation = (current?.generation ?? 0) + 1
             current = Snapshot(matcher: matcher, generation: generation, issues: issues)
             return generation
         }
-        signature.withLockedValue { $0 = stamps }
         return ReloadSummary(sets: matcher.setNames, counts: matcher.counts, issues: issues, generation: generation)
     }
 
-    /// Whether any `.hashset` file appeared, disappeared or changed since the last load or admin write.
+    /// Whether any `.hashset` file appeared, disappeared or changed since the last load, reload attempt or admin write.
     public func folderChanged() -> Bool {
         let now = Self.stamps(store.directory)
         return signature.withLockedValue { $0 != now }

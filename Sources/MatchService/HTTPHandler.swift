@@ -63,7 +63,7 @@ final class HTTPHandler: ChannelInboundHandler {
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            let error = ServiceError(.readTimeout, "the request was not completed within \(limits.readTimeout) s")
+            let error = ServiceError(.readTimeout, "the request was not completed within \(limits.readTimeout)")
             if head != nil && !answering {
                 // A body begun and stalled: answer through the HTTP encoder, then close.
                 head = nil
