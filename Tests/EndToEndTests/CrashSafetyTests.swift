@@ -7,6 +7,7 @@ import Testing
 @Suite struct CrashSafetyTests {
     static let trials = 20
     static let linesPerImport = 4000
+    static let indexTrials = 12
 
     @Test(.timeLimit(.minutes(5)))
     func killedWritersNeverLoseAcknowledgedEntries() throws {
@@ -83,6 +84,77 @@ import Testing
         print(
             "crash safety: \(Self.trials) trials, \(killed) imports killed, \(acknowledgedImports.count) finished, "
                 + "\(repaired) torn lines repaired, \(present.count) entries"
+        )
+        #expect(killed > 0, "no kill landed: the test proved nothing")
+    }
+
+    /// `index build` killed at random moments, between edits that make the last snapshot stale: the folder never
+    /// holds a snapshot that fails its checks, `match` always answers from the sets or a current snapshot, and the
+    /// temporary files of killed builds are swept by the next write.
+    @Test(.timeLimit(.minutes(5)))
+    func killedIndexBuildsNeverLeaveATornSnapshot() throws {
+        let root = try Binary.temporaryDirectory("hashmatch-crash-index")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let sets = root.appendingPathComponent("sets")
+        try FileManager.default.createDirectory(at: sets, withIntermediateDirectories: true)
+        var random = SplitMix64(seed: 0x696e_6465_78)
+        var text = "#hashmatch-hashset v1\n"
+        for entry in 0..<30_000 {
+            text += "pdq \((0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()) bulk-\(entry)\n"
+        }
+        try Data(text.utf8).write(to: sets.appendingPathComponent("bulk.hashset"))
+        let image = EndToEnd.images.appendingPathComponent("baseline.jpg").path
+        let md5 = try #require(
+            try EndToEnd.records(try Binary.run(["hash", "--algorithms", "md5", image])).first?["md5"]
+        )
+
+        func temporaries() throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: sets.path).filter { $0.hasSuffix(".tmp") }
+        }
+        var abandoned = 0  // temporary files found after a kill; the next write must sweep them
+        // One build left to finish sets the range the kill moments are drawn from: [0, its time].
+        let calibration = Date()
+        try #require(try Binary.run(["index", "build", "--hashsets", sets.path]).status == 0)
+        let longest = Date().timeIntervalSince(calibration)
+        var killed = 0
+        var finished = 0
+        for trial in 0..<Self.indexTrials {
+            // Each trial changes the sets first, so the snapshot on disk (if any) is stale and the build rewrites it.
+            let add = try Binary.run([
+                "hashset", "add", "--hashsets", sets.path, "--name", "probe", "--hash", "md5:\(md5)", "--id",
+                "probe-\(trial)",
+            ])
+            try #require(add.status == 0, "\(add.stderr)")
+            let victim = Process()
+            victim.executableURL = Binary.hashmatch
+            victim.arguments = ["index", "build", "--hashsets", sets.path]
+            victim.standardOutput = FileHandle.nullDevice
+            victim.standardError = FileHandle.nullDevice
+            try victim.run()
+            Thread.sleep(forTimeInterval: Double(random.next() % 1000) / 1000 * longest)
+            if victim.isRunning { kill(victim.processIdentifier, SIGKILL) }
+            victim.waitUntilExit()
+            if victim.terminationReason == .exit && victim.terminationStatus == 0 {
+                finished += 1
+            } else {
+                #expect(victim.terminationReason == .uncaughtSignal, "trial \(trial): index build failed on its own")
+                killed += 1
+                abandoned += try temporaries().count
+            }
+            // The snapshot is absent, stale (warned) or current; never damaged; and the newest entry matches.
+            let match = try Binary.run(["match", "--hashsets", sets.path, "--format", "jsonl", image])
+            #expect(match.status == 1, "trial \(trial): \(match.stderr)")
+            #expect(!match.stderr.contains(".hashmatch-index:"), "trial \(trial): damaged snapshot: \(match.stderr)")
+            let ids = try EndToEnd.records(match).first.map(EndToEnd.matches)?.compactMap { $0["id"] as? String }
+            #expect(ids?.contains("probe-\(trial)") == true, "trial \(trial): \(match.stdout)")
+        }
+        let last = try Binary.run(["index", "build", "--hashsets", sets.path])
+        #expect(last.status == 0, "\(last.stderr)")
+        let left = try temporaries()
+        #expect(left.isEmpty, "temporary files of killed builds were left: \(left)")
+        print(
+            "crash safety (index build): \(Self.indexTrials) trials, \(killed) killed, \(finished) finished, "
+                + "\(abandoned) temporary files left by kills"
         )
         #expect(killed > 0, "no kill landed: the test proved nothing")
     }

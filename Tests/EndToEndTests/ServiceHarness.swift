@@ -16,8 +16,12 @@ final class ServerProcess {
     private let process = Process()
 
     /// Starts the real binary and waits (at most 15 s) until it answers ping on its Unix socket.
-    init(hashsets: URL? = nil, arguments: [String] = [], waitForPing: Bool = true) throws {
+    ///
+    /// With `asNobody` (the tests run as root) the server runs as user and group 65534 through `setpriv`, so that
+    /// file permissions bind it; its folder is handed to that user.
+    init(hashsets: URL? = nil, arguments: [String] = [], waitForPing: Bool = true, asNobody: Bool = false) throws {
         directory = try Binary.temporaryDirectory("hashmatch-serve")
+        if asNobody { chown(directory.path, Self.nobody, Self.nobody) }
         self.hashsets = hashsets ?? directory.appendingPathComponent("sets")
         try FileManager.default.createDirectory(at: self.hashsets, withIntermediateDirectories: true)
         socketPath = directory.appendingPathComponent("s.sock").path
@@ -25,12 +29,19 @@ final class ServerProcess {
         httpPort = try Self.freePort()
         log = directory.appendingPathComponent("server.log")
         FileManager.default.createFile(atPath: log.path, contents: nil)
-        process.executableURL = Binary.hashmatch
-        process.arguments =
+        let serve =
             [
                 "serve", "--socket", socketPath, "--hashsets", self.hashsets.path, "--listen", "127.0.0.1:\(tcpPort)",
                 "--http", "127.0.0.1:\(httpPort)", "--watch-interval", "0.3",
             ] + arguments
+        if asNobody {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+            process.arguments =
+                ["--reuid=\(Self.nobody)", "--regid=\(Self.nobody)", "--clear-groups", Binary.hashmatch.path] + serve
+        } else {
+            process.executableURL = Binary.hashmatch
+            process.arguments = serve
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = try FileHandle(forWritingTo: log)
         try process.run()
@@ -43,6 +54,9 @@ final class ServerProcess {
         kill()
         throw HarnessError("server did not answer ping: \(logText)")
     }
+
+    /// The uid and gid of `nobody` on Debian.
+    static let nobody: UInt32 = 65534
 
     deinit {
         kill()
