@@ -21,8 +21,8 @@ struct ServiceResponse: Sendable {
     }
 }
 
-/// The operations behind both the framed protocol and HTTP: access checks, image work on the worker pool, lookups
-/// inline, admin changes on the admin thread, metrics for every answer.
+/// The operations behind both the framed protocol and HTTP: access checks, image work on the worker pool, small
+/// lookups inline and large ones on the lookup threads, admin changes on the admin thread, metrics for every answer.
 final class RequestProcessor: Sendable {
     let catalogue: Catalogue
     let workers: WorkerPool
@@ -115,7 +115,18 @@ final class RequestProcessor: Sendable {
                 .failure(error as? ServiceError ?? ServiceError(code: "internal", message: "\(error)"))
             }
         case .lookup:
-            return eventLoop.makeSucceededFuture(lookup(Array(payload.readableBytesView)))
+            let items: [(HashAlgorithm, HashValue)]
+            do { items = try Payloads.lookupItems(Array(payload.readableBytesView)) } catch {
+                return eventLoop.makeSucceededFuture(.failure(error))
+            }
+            let matcher = catalogue.snapshot?.matcher
+            let work = items.reduce(0) { $0 + (matcher?.comparisonBound($1.0) ?? 0) }
+            guard work > Self.inlineLookupComparisons else {
+                return eventLoop.makeSucceededFuture(lookup(items, in: matcher))
+            }
+            return workers.runLookup(on: eventLoop) { self.lookup(items, in: matcher) }.recover {
+                .failure(ServiceError(.shuttingDown, "the server is shutting down: \($0)"))
+            }
         case .stats:
             return eventLoop.makeSucceededFuture(stats())
         case .reload:
@@ -199,10 +210,13 @@ final class RequestProcessor: Sendable {
         return .failure(ServiceError(code: error.code, message: error.message), beside: members)
     }
 
-    private func lookup(_ bytes: [UInt8]) -> ServiceResponse {
-        let items: [(HashAlgorithm, HashValue)]
-        do { items = try Payloads.lookupItems(bytes) } catch { return .failure(error) }
-        let matcher = catalogue.snapshot?.matcher
+    /// Lookups estimated to compare against more entries than this (summed over the batch's perceptual hashes)
+    /// leave the event loop for a lookup thread. A linear scan compares 1M 256-bit entries in about 1 ms
+    /// (docs/BENCHMARKS.md) and the indexes compare far fewer, so an inline batch holds its loop for at most about a
+    /// millisecond, while the small lookups that make most of the traffic skip the thread hop.
+    static let inlineLookupComparisons = 1_000_000
+
+    private func lookup(_ items: [(HashAlgorithm, HashValue)], in matcher: Matcher?) -> ServiceResponse {
         var results: [JSONValue] = []
         results.reserveCapacity(items.count)
         var matchedSets: [String] = []

@@ -7,9 +7,13 @@ import NIOPosix
 /// (it holds scratch buffers and is not thread-safe). Admin work (reloads, durable appends) has a thread of its own
 /// so a slow `fsync` never delays an upload and a burst of uploads never delays a reload.
 ///
+/// Lookups in large indexes run on threads of their own as well, so a batch of thousands of PDQ hashes against
+/// millions of entries never holds an event loop (and every connection on it) for its duration.
+///
 /// The queue is bounded: past `maxQueued` image jobs a new one fails at once with `overloaded` instead of waiting.
 final class WorkerPool: Sendable {
     private let images: NIOThreadPool
+    private let lookups: NIOThreadPool
     private let admin: NIOThreadPool
     private let options: FingerprintOptions
     private let maxQueued: Int
@@ -24,6 +28,7 @@ final class WorkerPool: Sendable {
 
     init(threads: Int, options: FingerprintOptions, maxQueued: Int) {
         self.images = NIOThreadPool(numberOfThreads: max(1, threads))
+        self.lookups = NIOThreadPool(numberOfThreads: max(1, threads))
         self.admin = NIOThreadPool(numberOfThreads: 1)
         self.options = options
         self.maxQueued = maxQueued
@@ -31,11 +36,13 @@ final class WorkerPool: Sendable {
 
     func start() {
         images.start()
+        lookups.start()
         admin.start()
     }
 
     func shutdown() async {
         try? await images.shutdownGracefully()
+        try? await lookups.shutdownGracefully()
         try? await admin.shutdownGracefully()
     }
 
@@ -80,6 +87,12 @@ final class WorkerPool: Sendable {
             if !(error is ServiceError) { self.queued.withLockedValue { $0 -= 1 } }
         }
         return future
+    }
+
+    /// Runs a long lookup on a lookup thread. Lookups are not counted against `maxQueued`: a connection has at
+    /// most `--max-in-flight` of them outstanding, which bounds the queue.
+    func runLookup<T: Sendable>(on eventLoop: EventLoop, _ body: @escaping @Sendable () -> T) -> EventLoopFuture<T> {
+        lookups.runIfActive(eventLoop: eventLoop, body)
     }
 
     /// Runs blocking admin work (a reload, a durable append) on the admin thread.

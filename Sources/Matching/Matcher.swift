@@ -75,6 +75,14 @@ public struct Matcher: Sendable {
         return counts
     }
 
+    /// The entries one lookup of a perceptual hash of `algorithm` may have to compare against (0 for digests, which
+    /// are one table probe): a cost estimate the service uses to keep long lookups off its event loops.
+    ///
+    /// - Complexity: O(1).
+    public func comparisonBound(_ algorithm: HashAlgorithm) -> Int {
+        algorithm == .pdq ? pdq.count : sixtyFour[algorithm]?.count ?? 0
+    }
+
     /// The names of the loaded sets.
     public var setNames: [String] { sets.map(\.name) }
 
