@@ -155,13 +155,10 @@ import Testing
             settings: HashSetSettings(),
             entries: [try entry("a", .md5, Sample.md5A)]
         )
-        let finished = Process()
-        finished.executableURL = URL(fileURLWithPath: "/bin/true")
-        try finished.run()
-        finished.waitUntilExit()
-        let dead = ".c.hashset.\(finished.processIdentifier).12345.tmp"
+        let gone: Int32 = 4_194_305  // above Linux's largest possible pid (2^22), so no process has it
+        let dead = ".c.hashset.\(gone).12345.tmp"
         let live = ".c.hashset.1.67890.tmp"  // pid 1 is always running
-        let unrelated = ".other.hashset.\(finished.processIdentifier).1.tmp"
+        let unrelated = ".other.hashset.\(gone).1.tmp"
         for name in [dead, live, unrelated] { try dir.write(name, "partial") }
         try file.compact()
         #expect(try DirectoryListing.names(dir.path) == [live, unrelated, "c.hashset"].sorted())
