@@ -4,8 +4,9 @@ import NIOCore
 /// One framed-protocol connection: parses frames, starts each request, writes answers in request order, and keeps
 /// the connection within its limits.
 ///
-/// - Backpressure: with `maxInFlightPerConnection` requests unanswered the handler stops parsing and swallows
-///   `read()`, so the kernel buffer fills and the client's writes block; nothing queues without bound.
+/// - Backpressure: with `maxInFlightPerConnection` requests unanswered, or answers piling up unsent because the client
+///   does not read them (the channel is not writable), the handler stops parsing and swallows `read()`, so the kernel
+///   buffer fills and the client's writes block; nothing queues without bound in either direction.
 /// - Timeouts: a frame begun and not finished within `readTimeout` closes the connection (after a `read_timeout`
 ///   error frame); so does `idleTimeout` with nothing in flight. Image requests get `deadline_exceeded` at the deadline.
 /// - Framing errors (a length over the limit or under 5) are answered with an error frame, after every earlier
@@ -43,6 +44,11 @@ final class FrameConnectionHandler: ChannelDuplexHandler {
 
     private var unanswered: Int { nextSequence - nextToWrite }
 
+    /// Whether more requests may be started now.
+    private func mayStart(_ context: ChannelHandlerContext) -> Bool {
+        !closing && unanswered < limits.maxInFlightPerConnection && context.channel.isWritable
+    }
+
     func handlerAdded(context: ChannelHandlerContext) {
         let tick = TimeAmount(min(limits.readTimeout, limits.idleTimeout) / 4)
         let interval = min(max(tick, .milliseconds(20)), .seconds(1))
@@ -67,11 +73,16 @@ final class FrameConnectionHandler: ChannelDuplexHandler {
     }
 
     func read(context: ChannelHandlerContext) {
-        if closing || unanswered >= limits.maxInFlightPerConnection {
-            readHeld = true
-        } else {
+        if mayStart(context) {
             context.read()
+        } else {
+            readHeld = true
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { resume(context: context) }
+        context.fireChannelWritabilityChanged()
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -89,19 +100,24 @@ final class FrameConnectionHandler: ChannelDuplexHandler {
     }
 
     private func parseFrames(context: ChannelHandlerContext) {
-        while !closing && unanswered < limits.maxInFlightPerConnection {
+        var started = false
+        while mayStart(context) {
             do {
                 guard let frame = try FrameCodec.nextFrame(from: &buffer, maxFrameBytes: limits.maxFrameBytes) else {
                     break
                 }
                 start(frame, context: context)
+                started = true
             } catch {
                 logger.info("framing error, closing: \(error.serviceError.message)")
                 fail(error.serviceError, id: error.id, context: context)
             }
         }
-        let waitingForBytes = !closing && unanswered < limits.maxInFlightPerConnection && buffer.readableBytes > 0
-        partialSince = waitingForBytes ? (partialSince ?? .now()) : nil
+        // The bytes left are the start of a frame the client is still sending: its clock starts now if a frame
+        // just ended in the same bytes (a steady stream rarely ends a read on a frame boundary), or when the first
+        // of them arrived. Bytes held back by backpressure are not the client's delay.
+        let waitingForBytes = mayStart(context) && buffer.readableBytes > 0
+        partialSince = waitingForBytes ? (started ? .now() : (partialSince ?? .now())) : nil
         if buffer.readableBytes == 0 || buffer.readerIndex > 1 << 16 { buffer.discardReadBytes() }
     }
 
@@ -187,8 +203,13 @@ final class FrameConnectionHandler: ChannelDuplexHandler {
         guard wrote else { return }
         context.flush()
         if closeIfDone(context: context) { return }
+        resume(context: context)
+    }
+
+    /// Starts the frames already buffered and reads again, if the limits now allow it.
+    private func resume(context: ChannelHandlerContext) {
         parseFrames(context: context)
-        if readHeld && !closing && unanswered < limits.maxInFlightPerConnection {
+        if readHeld && mayStart(context) {
             readHeld = false
             context.read()
         }

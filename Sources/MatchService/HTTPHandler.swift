@@ -6,10 +6,13 @@ import NIOHTTP1
 ///
 /// NIO's pipelining helper hands this handler one request at a time, so answers go out in order. A body over
 /// `maxFrameBytes` is answered 413 and the connection closed; a request begun (even headers only partly sent) and
-/// not finished within `readTimeout` is answered 408 and closed, so slow clients cannot hold connections; a
-/// connection idle for `idleTimeout` is closed.
-final class HTTPHandler: ChannelInboundHandler {
+/// not finished within `readTimeout` is answered 408 and closed, so slow clients cannot hold connections (a body
+/// trickled in byte by byte is cut at the first chunk past `readTimeout` from its head); a connection idle for
+/// `idleTimeout` is closed. While answers wait unsent because the client does not read them, the handler swallows
+/// `read()`, so pipelined requests back up into the client's own writes instead of the server's memory.
+final class HTTPHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundIn = HTTPServerResponsePart
     typealias OutboundOut = HTTPServerResponsePart
 
     private let processor: RequestProcessor
@@ -19,6 +22,10 @@ final class HTTPHandler: ChannelInboundHandler {
     private var body = ByteBuffer()
     private var rejected = false
     private var lastActivity = NIODeadline.now()
+    /// When the head of the request being read arrived.
+    private var headArrived = NIODeadline.now()
+    /// A `read()` swallowed while the channel was not writable.
+    private var readHeld = false
     /// Shutting down: the answer to the request under way is the connection's last.
     private var draining = false
     /// A request is with the processor.
@@ -39,6 +46,7 @@ final class HTTPHandler: ChannelInboundHandler {
         switch unwrapInboundIn(data) {
         case .head(let requestHead):
             head = requestHead
+            headArrived = lastActivity
             body.clear()
             rejected = false
             if let length = requestHead.headers.first(name: "content-length").flatMap(Int.init),
@@ -47,8 +55,10 @@ final class HTTPHandler: ChannelInboundHandler {
                 reject(context: context)
             }
         case .body(var chunk):
-            guard !rejected else { return }
-            if body.readableBytes + chunk.readableBytes > limits.maxFrameBytes {
+            guard !rejected, head != nil else { return }
+            if lastActivity - headArrived > TimeAmount(limits.readTimeout) {
+                timeOut(context: context)
+            } else if body.readableBytes + chunk.readableBytes > limits.maxFrameBytes {
                 reject(context: context)
             } else {
                 body.writeBuffer(&chunk)
@@ -61,14 +71,39 @@ final class HTTPHandler: ChannelInboundHandler {
         }
     }
 
+    func read(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && readHeld {
+            readHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    private var readTimeoutError: ServiceError {
+        ServiceError(.readTimeout, "the request was not completed within \(limits.readTimeout)")
+    }
+
+    /// A body begun and stalled or trickled: answer through the HTTP encoder, then close.
+    private func timeOut(context: ChannelHandlerContext) {
+        head = nil
+        rejected = true
+        reading.partial = false
+        respond(.failure(readTimeoutError), keepAlive: false, context: context)
+    }
+
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
-            let error = ServiceError(.readTimeout, "the request was not completed within \(limits.readTimeout)")
+            let error = readTimeoutError
             if head != nil && !answering {
-                // A body begun and stalled: answer through the HTTP encoder, then close.
-                head = nil
-                reading.partial = false
-                respond(.failure(error), keepAlive: false, context: context)
+                timeOut(context: context)
             } else if reading.partial && !answering {
                 // Headers begun and stalled: NIO has no request to answer, so the 408 goes out as raw bytes.
                 reading.partial = false
