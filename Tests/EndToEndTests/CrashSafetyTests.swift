@@ -15,7 +15,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: root) }
         let sets = root.appendingPathComponent("sets").path
         var random = SplitMix64(seed: 0x6861_7368_6d61_7463)
-        func pdq() -> String { (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined() }
+        func pdq() -> String { EndToEnd.randomPDQ(&random) }
 
         var acknowledged: [String: String] = [:]  // id → hash, from `add` runs seen to exit 0
         var acknowledgedImports: [[String]] = []  // hex lists whose `import` was seen to exit 0
@@ -72,11 +72,7 @@ import Testing
         // Every acknowledged entry is there, with its hash.
         let export = try Binary.run(["hashset", "export", "--hashsets", sets, "crash"])
         try #require(export.status == 0)
-        var present: [String: String] = [:]
-        for line in export.lines where !line.hasPrefix("#") {
-            let fields = line.split(separator: " ")
-            if fields.count >= 3 { present[String(fields[2])] = String(fields[1]) }
-        }
+        let present = EndToEnd.exportedEntries(export)
         for (id, hash) in acknowledged { #expect(present[id] == hash, "\(id) lost") }
         for list in acknowledgedImports {
             #expect(list.allSatisfy { present["pdq-\($0)"] == $0 }, "an acknowledged import lost entries")
@@ -100,7 +96,7 @@ import Testing
         var random = SplitMix64(seed: 0x696e_6465_78)
         var text = "#hashmatch-hashset v1\n"
         for entry in 0..<30_000 {
-            text += "pdq \((0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()) bulk-\(entry)\n"
+            text += "pdq \(EndToEnd.randomPDQ(&random)) bulk-\(entry)\n"
         }
         try Data(text.utf8).write(to: sets.appendingPathComponent("bulk.hashset"))
         let image = EndToEnd.images.appendingPathComponent("baseline.jpg").path

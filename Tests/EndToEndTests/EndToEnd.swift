@@ -31,6 +31,21 @@ enum EndToEnd {
         records.first { ($0["path"] as? String).map { URL(fileURLWithPath: $0).lastPathComponent } == name }
     }
 
+    /// A random 256-bit PDQ hash as 64 hex digits, drawn from `random`.
+    static func randomPDQ(_ random: inout SplitMix64) -> String {
+        (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()
+    }
+
+    /// The entries of a `hashset export` (native format) as id → hash.
+    static func exportedEntries(_ export: Binary.Result) -> [String: String] {
+        var entries: [String: String] = [:]
+        for line in export.lines where !line.hasPrefix("#") {
+            let fields = line.split(separator: " ")
+            if fields.count >= 3 { entries[String(fields[2])] = String(fields[1]) }
+        }
+        return entries
+    }
+
     /// Hamming distance between two hex strings of equal length (nil when they are not hex).
     static func distance(_ a: String, _ b: String) -> Int? {
         guard a.count == b.count else { return nil }

@@ -39,7 +39,7 @@ extension CrashSafetyTests {
                     sent[next] = (victim, nil)
                 } else {
                     let id = "t\(trial)-\(next)"
-                    let hash = (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()
+                    let hash = EndToEnd.randomPDQ(&random)
                     let payload: [String: Any] = [
                         "set": "admin", "entries": [["id": id, "algorithm": "pdq", "hash": hash]],
                     ]
@@ -105,11 +105,7 @@ extension CrashSafetyTests {
 
         let export = try Binary.run(["hashset", "export", "--hashsets", sets.path, "admin"])
         try #require(export.status == 0, "\(export.stderr)")
-        var present: [String: String] = [:]
-        for line in export.lines where !line.hasPrefix("#") {
-            let fields = line.split(separator: " ")
-            if fields.count >= 3 { present[String(fields[2])] = String(fields[1]) }
-        }
+        let present = EndToEnd.exportedEntries(export)
         for (id, hash) in acknowledged.added
         where !acknowledged.removed.contains(id) && !acknowledged.uncertain.contains(id) {
             #expect(present[id] == hash, "\(id): acknowledged add lost")

@@ -9,7 +9,7 @@ extension ServiceTests {
         let sets = try Binary.temporaryDirectory("hashmatch-large-lookups")
         defer { try? FileManager.default.removeItem(at: sets) }
         var random = SplitMix64(seed: 0x6c6f_6f6b)
-        let known = (0..<20_000).map { _ in (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined() }
+        let known = (0..<20_000).map { _ in EndToEnd.randomPDQ(&random) }
         let list = sets.appendingPathComponent("list.txt")
         try Data((known.joined(separator: "\n") + "\n").utf8).write(to: list)
         let imported = try Binary.run([
@@ -23,7 +23,7 @@ extension ServiceTests {
         // 100 PDQ hashes against 20,000 entries: 2M comparisons, twice the inline budget. Even items are entries,
         // odd ones random (a random 256-bit hash is within 31 bits of another with odds below 1e-40).
         let queries = (0..<100).map { index in
-            index % 2 == 0 ? known[index * 97] : (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()
+            index % 2 == 0 ? known[index * 97] : EndToEnd.randomPDQ(&random)
         }
         let batch = queries.map { ["algorithm": "pdq", "hash": $0] }
         var frames: [UInt8] = []

@@ -52,10 +52,6 @@ struct StorageFaultTests {
         }
     }
 
-    static func randomPDQ(_ random: inout SplitMix64) -> String {
-        (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined()
-    }
-
     static func bytes(_ url: URL) throws -> Data { try Data(contentsOf: url) }
 
     @Test(.timeLimit(.minutes(3)))
@@ -65,11 +61,11 @@ struct StorageFaultTests {
         let file = disk.root.appendingPathComponent("bank.hashset")
         var random = SplitMix64(seed: 0x6469_736b)
         let add = try Binary.run([
-            "hashset", "add", "--hashsets", sets, "--name", "bank", "--hash", "pdq:\(Self.randomPDQ(&random))",
+            "hashset", "add", "--hashsets", sets, "--name", "bank", "--hash", "pdq:\(EndToEnd.randomPDQ(&random))",
             "--id", "first",
         ])
         try #require(add.status == 0, "\(add.stderr)")
-        let list = (0..<4000).map { _ in Self.randomPDQ(&random) }
+        let list = (0..<4000).map { _ in EndToEnd.randomPDQ(&random) }
         let listFile = try Binary.temporaryDirectory("hashmatch-list").appendingPathComponent("list.txt")
         defer { try? FileManager.default.removeItem(at: listFile.deletingLastPathComponent()) }
         try Data((list.joined(separator: "\n") + "\n").utf8).write(to: listFile)
@@ -130,7 +126,7 @@ struct StorageFaultTests {
     func aFullDiskRefusesAdminChangesAndTheServiceKeepsServing() throws {
         let disk = try SmallDisk(kilobytes: 512)
         var random = SplitMix64(seed: 0x6675_6c6c)
-        let seed = Self.randomPDQ(&random)
+        let seed = EndToEnd.randomPDQ(&random)
         let add = try Binary.run([
             "hashset", "add", "--hashsets", disk.root.path, "--name", "bank", "--hash", "pdq:\(seed)", "--id", "seed",
         ])
@@ -138,7 +134,7 @@ struct StorageFaultTests {
         let server = try ServerProcess(hashsets: disk.root)
         let socket = try FrameSocket(unix: server.socketPath)
         let file = disk.root.appendingPathComponent("bank.hashset")
-        let entries = (0..<2000).map { ["id": "new-\($0)", "algorithm": "pdq", "hash": Self.randomPDQ(&random)] }
+        let entries = (0..<2000).map { ["id": "new-\($0)", "algorithm": "pdq", "hash": EndToEnd.randomPDQ(&random)] }
         let payload: [String: Any] = ["set": "bank", "entries": entries]
         let probe = ServiceTests.lookupPayload("pdq", entries[1999]["hash"]!)
         disk.fill()
