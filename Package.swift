@@ -11,13 +11,16 @@
 //         ─► hashmatch (the CLI, including `serve` and `client`)
 import PackageDescription
 
-// Hamming distances are popcounts. Swift's default x86-64 target has no POPCNT instruction, and the bit-trick
-// fallback makes lookups 2-4x slower (docs/BENCHMARKS.md), so the hashing and index modules require x86-64-v2's
-// POPCNT (every x86-64 CPU since 2008); `hashmatch` checks for it at start-up and refuses with a clear message.
+// Hamming distances are popcounts, and the Lanczos loops multiply 32-bit integers in vectors.
+// Swift's default x86-64 target has neither POPCNT nor SSE4.1's PMULLD: the bit-trick popcount makes lookups 2-4x
+// slower and the emulated multiply makes imagehash thumbnails ~2x slower (docs/BENCHMARKS.md). So the hashing and
+// index modules are compiled for x86-64-v2 (POPCNT, SSSE3, SSE4.1/4.2: every x86-64 CPU since 2009); `hashmatch`
+// checks for it at start-up and refuses with a clear message. AVX2/FMA are not assumed (FMA would also change the
+// rounding that keeps PDQ bit-exact).
 #if arch(x86_64)
-let popcount: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-mpopcnt"])]
+let x86_64_v2: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v2"])]
 #else
-let popcount: [SwiftSetting] = []
+let x86_64_v2: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -49,7 +52,7 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
-        .target(name: "PerceptualHashing", swiftSettings: popcount),
+        .target(name: "PerceptualHashing", swiftSettings: x86_64_v2),
         .target(
             name: "Fingerprinting",
             dependencies: [
@@ -57,10 +60,13 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "HashIndex", dependencies: ["PerceptualHashing"], swiftSettings: popcount),
+        .target(name: "HashIndex", dependencies: ["PerceptualHashing"], swiftSettings: x86_64_v2),
         .target(name: "HashSets", dependencies: ["PerceptualHashing"]),
         .target(
-            name: "Matching", dependencies: ["Fingerprinting", "HashIndex", "HashSets"], swiftSettings: popcount),
+            name: "Matching",
+            dependencies: ["Fingerprinting", "HashIndex", "HashSets"],
+            swiftSettings: x86_64_v2
+        ),
         .target(
             name: "MatchService",
             dependencies: [

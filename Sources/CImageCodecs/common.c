@@ -76,7 +76,8 @@ hm_status hm_decode(const uint8_t *data, size_t size, const hm_decode_options *o
 int hm_cpu_supported(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    return __builtin_cpu_supports("popcnt");
+    return __builtin_cpu_supports("popcnt") && __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1")
+        && __builtin_cpu_supports("sse4.2");
 #else
     return 1;
 #endif

@@ -21,6 +21,21 @@ struct LanczosAxis: Sendable {
     private(set) var counts: [Int]
     /// `outSize × kernelSize` weights in 2⁻²² units; unused slots are zero.
     private(set) var weights: [Int32]
+    /// The same weights laid out for whole-vector loops, or nil when the axis is shorter than one such window:
+    /// every output reads exactly `laneTaps` inputs from `laneStarts[x]` (moved left near the end so the window
+    /// stays inside the line), its weights shifted to match and zero elsewhere. Integer sums do not depend on
+    /// order, so the extra zero taps leave Pillow's result unchanged.
+    private(set) var lanes: LaneLayout?
+
+    /// Weights padded to a whole number of vectors; see ``lanes``.
+    struct LaneLayout: Sendable {
+        static let width = 16
+        /// Inputs every output reads: `kernelSize` rounded up to a multiple of `width`.
+        let taps: Int
+        let starts: [Int]
+        /// `outSize × taps` weights.
+        let weights: [Int32]
+    }
 
     init(inSize: Int, outSize: Int) {
         self.inSize = inSize
@@ -57,6 +72,34 @@ struct LanczosAxis: Sendable {
             starts[x] = first
             counts[x] = count
         }
+        lanes = Self.laneLayout(
+            inSize: inSize,
+            kernelSize: kernelSize,
+            starts: starts,
+            counts: counts,
+            weights: weights
+        )
+    }
+
+    private static func laneLayout(
+        inSize: Int,
+        kernelSize: Int,
+        starts: [Int],
+        counts: [Int],
+        weights: [Int32]
+    ) -> LaneLayout? {
+        let width = LaneLayout.width
+        let taps = (kernelSize + width - 1) / width * width
+        guard taps <= inSize else { return nil }
+        var laneStarts = [Int](repeating: 0, count: starts.count)
+        var laneWeights = [Int32](repeating: 0, count: starts.count * taps)
+        for x in starts.indices {
+            let start = min(starts[x], inSize - taps)
+            let shift = starts[x] - start
+            laneStarts[x] = start
+            for tap in 0..<counts[x] { laneWeights[x * taps + shift + tap] = weights[x * kernelSize + tap] }
+        }
+        return LaneLayout(taps: taps, starts: laneStarts, weights: laneWeights)
     }
 
     /// Pillow's `lanczos_filter`: a sinc windowed by a three-times-wider sinc.
