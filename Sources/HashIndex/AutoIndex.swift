@@ -52,17 +52,28 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
         try self.init(snapshot: snapshot, radius: Self.defaultRadius)
     }
 
-    /// Loads a snapshot for searches at `radius` (decoded once, then built as the chosen kind).
+    /// Loads a snapshot for searches at `radius` (decoded once, then built as the chosen kind; multi-index tables
+    /// stored in the snapshot are used as they are).
     ///
     /// - Throws: `SnapshotError`.
     /// - Complexity: that of the kind chosen.
     public init(snapshot: [UInt8], radius: Int) throws(SnapshotError) {
-        let table = try EntryTable<Hash>(snapshot: snapshot)
+        try self.init(snapshot: snapshot[...], radius: radius)
+    }
+
+    /// Loads a snapshot held in part of a larger buffer (a matcher snapshot), without copying it out first.
+    ///
+    /// - Throws: `SnapshotError`.
+    /// - Complexity: that of the kind chosen.
+    public init(snapshot: ArraySlice<UInt8>, radius: Int) throws(SnapshotError) {
+        let contents = try IndexSnapshot.decode(snapshot, limbCount: Hash.limbCount)
+        let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
         self.init(kind: IndexKind.recommended(bits: Hash.bitWidth, count: table.count, radius: radius))
         switch kind {
         case .linearScan: linear = LinearScan(table: table)
         case .bkTree: tree = BKTree(table: table)
-        case .multiIndexHashing: mih = MultiIndexHashing(table: table, slotCount: Hash.bitWidth / 16)
+        case .multiIndexHashing:
+            mih = MultiIndexHashing(table: table, tables: contents.tables, slotCount: Hash.bitWidth / 16)
         }
     }
 

@@ -5,7 +5,7 @@ struct EntryTable<Hash: HammingHash>: Sendable {
     private(set) var limbs: [UInt64] = []
     /// The id of each row.
     private(set) var ids: [UInt32] = []
-    private var rowOfID = IDMap()
+    private(set) var rowOfID = IDMap()
 
     init() {}
 
@@ -43,8 +43,8 @@ struct EntryTable<Hash: HammingHash>: Sendable {
     ///
     /// - Throws: `SnapshotError`.
     init(snapshot: [UInt8]) throws(SnapshotError) {
-        let (limbs, ids) = try IndexSnapshot.decode(snapshot, limbCount: Hash.limbCount)
-        try self.init(limbs: limbs, ids: ids)
+        let contents = try IndexSnapshot.decode(snapshot[...], limbCount: Hash.limbCount)
+        try self.init(limbs: contents.limbs, ids: contents.ids)
     }
 
     var count: Int { ids.count }

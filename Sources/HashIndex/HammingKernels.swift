@@ -53,7 +53,7 @@ enum HammingKernels {
     static func verify(
         _ limbs: [UInt64],
         limbCount: Int,
-        positions: [UInt32],
+        positions: UnsafeBufferPointer<UInt32>,
         query: [UInt64],
         radius: Int,
         onHit: (Int, Int) -> Void

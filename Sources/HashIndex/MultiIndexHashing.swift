@@ -8,21 +8,31 @@
 /// (`2^width` buckets per slot), which is why `m ≥ bits / 16`; the default is 16-bit slots (4 for 64-bit hashes,
 /// 16 for PDQ, as in Meta's PDQ index).
 ///
-/// Memory: the packed entries plus 4 bytes per entry per slot (PDQ, 16 slots: 32 + 64 = 96 bytes per entry, plus
-/// array headers for non-empty buckets). When the enumeration would touch more rows than the set holds (large radius
-/// for the slot width), the search falls back to a linear scan, so it is never much slower than `LinearScan`.
+/// Layout: rows (packed limbs and ids) in insertion order, and `SlotTables` (two flat arrays) over the rows present
+/// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
+/// stays where it is, dead (its id no longer maps to it), and is skipped. Once the recent rows pass 1/16 of the
+/// indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows (a counting sort per slot:
+/// ~1 s for 1M PDQ entries), so a change costs amortised O(m) and no change rebuilds the whole index at once.
+///
+/// Memory: the packed entries plus 4 bytes per entry per slot (PDQ, 16 slots: 36 + 64 = 100 bytes per entry), plus
+/// 4 bytes per bucket (4 MiB for PDQ) and the id map. The snapshot holds the tables, so loading is a copy. When the
+/// enumeration would touch more rows than the set holds (large radius for the slot width), the search falls back to a
+/// linear scan, so it is never much slower than `LinearScan`.
 public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
-    private var table: EntryTable<Hash>
-    /// First bit (from the most significant) and width of each slot.
-    private let slotStarts: [Int]
-    private let slotWidths: [Int]
-    /// Where slot k's buckets begin in `buckets`.
-    private let bucketBases: [Int]
-    /// Rows of `table`, bucketed per slot by slot value.
-    private var buckets: [[UInt32]]
+    /// `Hash.limbCount` limbs per row, most significant first; rows are never moved between rebuilds.
+    private var limbs: [UInt64] = []
+    /// The id of each row, live or dead.
+    private var ids: [UInt32] = []
+    /// The row of each live id.
+    private var rowOfID = IDMap()
+    private var deadRows = 0
+    /// The tables over rows `0 ..< tables.rowCount`.
+    private var tables: SlotTables
+    /// Rows from `tables.rowCount` on, per bucket (empty until the first insert after a build).
+    private var recent: [[UInt32]] = []
 
     /// The number of slots.
-    public var slotCount: Int { slotWidths.count }
+    public var slotCount: Int { tables.slotCount }
 
     /// An empty index with 16-bit slots.
     public init() { self.init(slotCount: Hash.bitWidth / 16) }
@@ -32,24 +42,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// - Precondition: `bits / 16 ≤ slotCount ≤ bits`, so every slot is 1–16 bits wide.
     public init(slotCount: Int) {
         precondition(slotCount >= (Hash.bitWidth + 15) / 16 && slotCount <= Hash.bitWidth, "slots must be 1-16 bits")
-        let narrow = Hash.bitWidth / slotCount
-        let wide = Hash.bitWidth % slotCount
-        let widths = (0..<slotCount).map { $0 < wide ? narrow + 1 : narrow }
-        var starts: [Int] = []
-        var bases: [Int] = []
-        var bit = 0
-        var base = 0
-        for width in widths {
-            starts.append(bit)
-            bases.append(base)
-            bit += width
-            base += 1 << width
-        }
-        table = EntryTable()
-        slotStarts = starts
-        slotWidths = widths
-        bucketBases = bases
-        buckets = Array(repeating: [], count: base)
+        tables = SlotTables(widths: SlotTables.widths(bits: Hash.bitWidth, slotCount: slotCount))
     }
 
     /// An index of `entries` with 16-bit slots.
@@ -63,15 +56,13 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///
     /// - Complexity: O(n × m).
     public init(entries: some Sequence<(hash: Hash, id: UInt32)>, slotCount: Int) {
-        self.init(slotCount: slotCount)
-        table = EntryTable(entries: entries)
-        rebuildBuckets()
+        self.init(table: EntryTable(entries: entries), tables: nil, slotCount: slotCount)
     }
 
     /// Loads a snapshot written by any index of this hash width, with 16-bit slots.
     ///
     /// - Throws: `SnapshotError`.
-    /// - Complexity: O(n × m).
+    /// - Complexity: a copy when the snapshot holds 16-bit slot tables, else O(n × m).
     public init(snapshot: [UInt8]) throws(SnapshotError) {
         try self.init(snapshot: snapshot, slotCount: Hash.bitWidth / 16)
     }
@@ -79,58 +70,58 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// Loads a snapshot with `slotCount` slots.
     ///
     /// - Throws: `SnapshotError`.
-    /// - Complexity: O(n × m).
+    /// - Complexity: a copy when the snapshot holds tables with that many slots, else O(n × m).
     public init(snapshot: [UInt8], slotCount: Int) throws(SnapshotError) {
-        self.init(table: try EntryTable(snapshot: snapshot), slotCount: slotCount)
+        let contents = try IndexSnapshot.decode(snapshot[...], limbCount: Hash.limbCount)
+        let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
+        self.init(table: table, tables: contents.tables, slotCount: slotCount)
     }
 
-    /// An index over an already decoded table.
-    init(table: EntryTable<Hash>, slotCount: Int) {
+    /// An index over an already decoded table, reusing `tables` when they have `slotCount` slots.
+    init(table: EntryTable<Hash>, tables: SlotTables?, slotCount: Int) {
         self.init(slotCount: slotCount)
-        self.table = table
-        rebuildBuckets()
+        limbs = table.limbs
+        ids = table.ids
+        rowOfID = table.rowOfID
+        if let tables, tables.widths == self.tables.widths, tables.rowCount == ids.count {
+            self.tables = tables
+        } else {
+            rebuild()
+        }
     }
 
     /// The number of entries.
-    public var count: Int { table.count }
+    public var count: Int { ids.count - deadRows }
 
     /// The hash stored under `id`.
     ///
     /// - Complexity: O(1).
-    public func hash(id: UInt32) -> Hash? { table.row(of: id).map { table.hash(row: $0) } }
+    public func hash(id: UInt32) -> Hash? { rowOfID[id].map { hash(row: Int($0)) } }
 
     /// Adds or replaces an entry.
     ///
-    /// - Complexity: amortised O(m), plus O(m × bucket size) when it replaces one.
+    /// - Complexity: amortised O(m).
     public mutating func insert(_ hash: Hash, id: UInt32) {
-        if table.row(of: id) != nil { remove(id: id) }
-        let row = UInt32(table.insert(hash, id: id).row)
-        for k in 0..<slotCount { buckets[bucket(of: hash, slot: k)].append(row) }
+        precondition(ids.count < Int(UInt32.max) - 1, "an index holds at most 2^32 - 2 rows")
+        if rowOfID[id] != nil { deadRows += 1 }
+        let row = ids.count
+        for k in 0..<Hash.limbCount { limbs.append(hash.limb(k)) }
+        ids.append(id)
+        rowOfID.set(id, UInt32(row), count: ids.count)
+        if recent.isEmpty { recent = Array(repeating: [], count: tables.bucketCount) }
+        for k in 0..<slotCount { recent[bucket(of: hash, slot: k)].append(UInt32(row)) }
+        if row + 1 - tables.rowCount > max(1024, tables.rowCount / 16) { rebuild() }
     }
 
-    /// Removes an entry; the last row moves into its place and its bucket entries are renumbered.
+    /// Removes an entry (its row stays, dead, until the next rebuild).
     ///
-    /// - Complexity: O(m × bucket size), about m × (n / 2^16) for random hashes.
+    /// - Complexity: amortised O(m).
     @discardableResult
     public mutating func remove(id: UInt32) -> Bool {
-        guard let row = table.row(of: id) else { return false }
-        let removed = table.hash(row: row)
-        let last = table.count - 1
-        let lastHash = table.hash(row: last)
-        for k in 0..<slotCount {
-            let b = bucket(of: removed, slot: k)
-            if let i = buckets[b].firstIndex(of: UInt32(row)) {
-                buckets[b].swapAt(i, buckets[b].count - 1)
-                buckets[b].removeLast()
-            }
-        }
-        if row != last {
-            for k in 0..<slotCount {
-                let b = bucket(of: lastHash, slot: k)
-                if let i = buckets[b].firstIndex(of: UInt32(last)) { buckets[b][i] = UInt32(row) }
-            }
-        }
-        _ = table.remove(id: id)
+        guard rowOfID[id] != nil else { return false }
+        rowOfID.remove(id)
+        deadRows += 1
+        if deadRows > max(1024, ids.count / 4) { rebuild() }
         return true
     }
 
@@ -140,7 +131,6 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///   that many lookups × n / 2^16 for random hashes, far more on clustered data. Falls back to O(n) when
     ///   that estimate exceeds n.
     public func search(_ query: Hash, radius: Int, into results: inout [IndexHit]) {
-        let ids = table.ids
         forEachHit(query, radius: radius) { row, distance in
             results.append(IndexHit(id: ids[row], distance: distance))
         }
@@ -157,18 +147,60 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                 hits.append(MultiQueryHit(id: UInt32(row), distance: distance, query: q))
             }
         }
-        mergeMultiHits(&hits, ids: table.ids, into: &results)
+        mergeMultiHits(&hits, ids: ids, into: &results)
     }
 
-    /// The entries as snapshot bytes (the slot tables are rebuilt on load).
+    /// The live entries and their slot tables as snapshot bytes (a compacted copy when rows changed since the
+    /// last build).
     ///
-    /// - Complexity: O(n).
-    public func serialize() -> [UInt8] { table.serialize() }
+    /// - Complexity: O(n) for a freshly built index, O(n × m) otherwise.
+    public func serialize() -> [UInt8] {
+        var current = self
+        if current.deadRows > 0 || current.tables.rowCount < current.ids.count { current.rebuild() }
+        return IndexSnapshot.encode(
+            limbs: current.limbs,
+            ids: current.ids,
+            limbCount: Hash.limbCount,
+            tables: current.tables
+        )
+    }
 
     // MARK: - Internals
 
+    private func hash(row: Int) -> Hash {
+        let base = row * Hash.limbCount
+        return Hash(limbs: { limbs[base + $0] })
+    }
+
     private func bucket(of hash: Hash, slot k: Int) -> Int {
-        bucketBases[k] + Int(hash.slot(start: slotStarts[k], count: slotWidths[k]))
+        tables.bases[k] + Int(hash.slot(start: tables.starts[k], count: tables.widths[k]))
+    }
+
+    /// Whether `row` still holds a live entry.
+    @inline(__always)
+    private func isLive(_ row: Int) -> Bool {
+        deadRows == 0 || rowOfID[ids[row]] == UInt32(truncatingIfNeeded: row)
+    }
+
+    /// Drops dead rows and rebuilds the tables over every row.
+    private mutating func rebuild() {
+        if deadRows > 0 {
+            var liveLimbs: [UInt64] = []
+            var liveIDs: [UInt32] = []
+            liveLimbs.reserveCapacity(count * Hash.limbCount)
+            liveIDs.reserveCapacity(count)
+            for row in 0..<ids.count where isLive(row) {
+                liveLimbs += limbs[row * Hash.limbCount..<(row + 1) * Hash.limbCount]
+                liveIDs.append(ids[row])
+            }
+            limbs = liveLimbs
+            ids = liveIDs
+            // Every id is live, so each appears once.
+            rowOfID = IDMap(locations: ids)!
+            deadRows = 0
+        }
+        tables = SlotTables(widths: tables.widths, limbs: limbs, limbCount: Hash.limbCount)
+        recent = []
     }
 
     /// The radius searched in slot `k` for a full radius `radius` (negative: the slot is skipped).
@@ -178,81 +210,74 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         return k <= b ? a : a - 1
     }
 
-    /// Fills the buckets from the table by a counting sort per slot, so each bucket is allocated once at its final
-    /// size (appending row by row costs a uniqueness check and regrowth per entry: 5 s instead of ~1 s at 10M).
-    private mutating func rebuildBuckets() {
-        var filled: [[UInt32]] = []
-        filled.reserveCapacity(buckets.count)
-        for k in 0..<slotCount {
-            let values = HammingKernels.slotValues(
-                table.limbs,
-                limbCount: Hash.limbCount,
-                start: slotStarts[k],
-                width: slotWidths[k]
-            )
-            var starts = [Int](repeating: 0, count: (1 << slotWidths[k]) + 1)
-            for value in values { starts[Int(value) + 1] += 1 }
-            for v in 1..<starts.count { starts[v] += starts[v - 1] }
-            var next = starts
-            var rows = [UInt32](repeating: 0, count: values.count)
-            for (row, value) in values.enumerated() {
-                rows[next[Int(value)]] = UInt32(row)
-                next[Int(value)] += 1
-            }
-            for v in 0..<starts.count - 1 {
-                filled.append(starts[v] == starts[v + 1] ? [] : Array(rows[starts[v]..<starts[v + 1]]))
-            }
-        }
-        buckets = filled
-    }
-
     private func forEachHit(_ query: Hash, radius: Int, _ onHit: (Int, Int) -> Void) {
-        guard radius >= 0, table.count > 0 else { return }
+        guard radius >= 0, count > 0 else { return }
         let queryLimbs = EntryTable<Hash>.limbs(of: query)
         // Estimated rows touched: neighbours enumerated × average bucket size.
         var lookups = 0
         var expectedRows = 0.0
         for k in 0..<slotCount {
-            let n = neighbourCount(width: slotWidths[k], radius: slotRadius(k, radius: radius))
+            let n = neighbourCount(width: tables.widths[k], radius: slotRadius(k, radius: radius))
             lookups += n
-            expectedRows += Double(n) * Double(table.count) / Double(1 << slotWidths[k])
+            expectedRows += Double(n) * Double(ids.count) / Double(1 << tables.widths[k])
         }
-        if expectedRows >= Double(table.count) || lookups >= table.count {
+        if expectedRows >= Double(ids.count) || lookups >= ids.count {
             HammingKernels.scan(
-                table.limbs,
+                limbs,
                 limbCount: Hash.limbCount,
-                rows: 0..<table.count,
+                rows: 0..<ids.count,
                 query: queryLimbs,
-                radius: radius,
-                onHit: onHit
-            )
+                radius: radius
+            ) { row, distance in
+                if isLive(row) { onHit(row, distance) }
+            }
             return
         }
-        let querySlots = (0..<slotCount).map { query.slot(start: slotStarts[$0], count: slotWidths[$0]) }
-        for k in 0..<slotCount {
-            let r = slotRadius(k, radius: radius)
-            guard r >= 0 else { continue }
-            let base = bucketBases[k]
-            Self.forEachNeighbour(of: querySlots[k], width: slotWidths[k], radius: r) { value in
-                let rows = buckets[base + Int(value)]
-                guard !rows.isEmpty else { return }
-                HammingKernels.verify(
-                    table.limbs,
-                    limbCount: Hash.limbCount,
-                    positions: rows,
-                    query: queryLimbs,
-                    radius: radius
-                ) { row, distance in
+        let querySlots = (0..<slotCount).map { query.slot(start: tables.starts[$0], count: tables.widths[$0]) }
+        tables.members.withUnsafeBufferPointer { members in
+            for k in 0..<slotCount {
+                let r = slotRadius(k, radius: radius)
+                guard r >= 0 else { continue }
+                let base = tables.bases[k]
+                func found(_ row: Int, _ distance: Int) {
                     // Report from the first slot that finds the row, so each row is reported once.
                     if k > 0 {
-                        let entry = table.hash(row: row)
+                        let entry = hash(row: row)
                         for j in 0..<k {
                             let rj = slotRadius(j, radius: radius)
-                            let s = entry.slot(start: slotStarts[j], count: slotWidths[j])
+                            let s = entry.slot(start: tables.starts[j], count: tables.widths[j])
                             if rj >= 0 && (s ^ querySlots[j]).nonzeroBitCount <= rj { return }
                         }
                     }
-                    onHit(row, distance)
+                    if isLive(row) { onHit(row, distance) }
+                }
+                Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
+                    let bucket = base + Int(value)
+                    if !tables.offsets.isEmpty {
+                        let positions = UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)])
+                        if !positions.isEmpty {
+                            HammingKernels.verify(
+                                limbs,
+                                limbCount: Hash.limbCount,
+                                positions: positions,
+                                query: queryLimbs,
+                                radius: radius,
+                                onHit: found
+                            )
+                        }
+                    }
+                    if !recent.isEmpty && !recent[bucket].isEmpty {
+                        recent[bucket].withUnsafeBufferPointer { positions in
+                            HammingKernels.verify(
+                                limbs,
+                                limbCount: Hash.limbCount,
+                                positions: positions,
+                                query: queryLimbs,
+                                radius: radius,
+                                onHit: found
+                            )
+                        }
+                    }
                 }
             }
         }

@@ -14,6 +14,8 @@ public enum SnapshotError: Error, Hashable, Sendable {
     case checksumMismatch(stored: UInt64, computed: UInt64)
     /// An id appears twice; a snapshot written by `serialize()` never does that.
     case duplicateID(UInt32)
+    /// The multi-index hashing tables stored with the entries are inconsistent (what is wrong, in words).
+    case malformedTables(String)
 }
 
 extension SnapshotError: CustomStringConvertible {
@@ -30,6 +32,7 @@ extension SnapshotError: CustomStringConvertible {
         case .checksumMismatch(let stored, let computed):
             "index snapshot is damaged: checksum \(stored) stored, \(computed) computed"
         case .duplicateID(let id): "index snapshot lists id \(id) twice"
+        case .malformedTables(let what): "index snapshot's multi-index tables are malformed: \(what)"
         }
     }
 }

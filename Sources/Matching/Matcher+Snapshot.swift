@@ -41,11 +41,11 @@ public enum MatcherSnapshotError: Error, Equatable, Sendable, CustomStringConver
 }
 
 extension Matcher {
-    static let snapshotMagic: [UInt8] = Array("HMMATCH1".utf8)
+    static let snapshotMagic: [UInt8] = Array("HMMATCH2".utf8)
 
     /// The loaded sets and their indexes as bytes, with the `sources` they came from.
     ///
-    /// Layout: magic `HMMATCH1`, u64 payload length, payload, u64 FNV-1a checksum of the payload; all integers
+    /// Layout: magic `HMMATCH2`, u64 payload length, payload, u64 `SnapshotChecksum` of the payload; all integers
     /// little-endian. Loading it skips parsing the text files and rebuilding the indexes.
     ///
     /// - Complexity: O(entries).
@@ -118,13 +118,17 @@ extension Matcher {
             sets.append(HashSet(name: name, settings: parsed.set.settings))
         }
         var matcher = Matcher(sets: sets, thresholds: thresholds)
-        for _ in 0..<(try reader.count(minimumBytesEach: 12)) {
+        let rowCount = try reader.count(minimumBytesEach: 12)
+        matcher.rows.reserveCapacity(rowCount)
+        var labelLists = LabelLists()
+        var labels: [String] = []  // reused: a row whose labels repeat the previous row's allocates nothing
+        for _ in 0..<rowCount {
             let set = try reader.u32()
             guard set < sets.count else { throw .malformed("row names set \(set) of \(sets.count)") }
             let id = try reader.string()
-            var labels: [String] = []
+            labels.removeAll(keepingCapacity: true)
             for _ in 0..<(try reader.count(minimumBytesEach: 4)) { labels.append(try reader.string()) }
-            matcher.rows.append(Row(set: Int32(set), id: id, labels: labels))
+            matcher.rows.append(Row(set: Int32(set), id: id, labels: labelLists.shared(labels)))
         }
         for _ in 0..<(try reader.count(minimumBytesEach: 12)) {
             let name = try reader.string()

@@ -46,10 +46,11 @@ public struct Matcher: Sendable {
         self.sets = sets.map { ($0.name, $0.settings) }
         var pdqEntries: [(hash: Hash256, id: UInt32)] = []
         var sixtyFourEntries: [HashAlgorithm: [(hash: Hash64, id: UInt32)]] = [:]
+        var labelLists = LabelLists()
         for (setIndex, set) in sets.enumerated() {
             for entry in set.entries where set.settings.isEnabled(entry.algorithm) {
                 let row = UInt32(rows.count)
-                rows.append(Row(set: Int32(setIndex), id: entry.id, labels: set.labels(for: entry)))
+                rows.append(Row(set: Int32(setIndex), id: entry.id, labels: labelLists.shared(set.labels(for: entry))))
                 switch entry.value {
                 case .hash256(let hash): pdqEntries.append((hash, row))
                 case .hash64(let hash): sixtyFourEntries[entry.algorithm, default: []].append((hash, row))

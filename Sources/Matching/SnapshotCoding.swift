@@ -1,3 +1,5 @@
+import HashIndex
+
 /// Little-endian writer for `Matcher.snapshot`.
 struct SnapshotWriter {
     private var payload: [UInt8] = []
@@ -29,7 +31,7 @@ struct SnapshotWriter {
         var out = magic
         withUnsafeBytes(of: UInt64(payload.count).littleEndian) { out += $0 }
         out += payload
-        withUnsafeBytes(of: fnv1a(payload[...]).littleEndian) { out += $0 }
+        withUnsafeBytes(of: SnapshotChecksum.of(payload[...]).littleEndian) { out += $0 }
         return out
     }
 }
@@ -50,7 +52,7 @@ struct SnapshotReader {
         self.offset = magic.count + 8
         self.end = offset + Int(length)
         guard end + 8 <= bytes.count else { throw .truncated }
-        guard fnv1a(bytes[offset..<end]) == Self.word(bytes, at: end) else { throw .checksumMismatch }
+        guard SnapshotChecksum.of(bytes[offset..<end]) == Self.word(bytes, at: end) else { throw .checksumMismatch }
     }
 
     private static func word(_ bytes: [UInt8], at offset: Int) -> UInt64 {
@@ -82,22 +84,17 @@ struct SnapshotReader {
     }
 
     mutating func string() throws(MatcherSnapshotError) -> String {
-        String(decoding: try raw(try u32()), as: UTF8.self)
+        let count = try u32()
+        guard end - offset >= count else { throw .truncated }
+        defer { offset += count }
+        return String(decoding: data[offset..<offset + count], as: UTF8.self)
     }
 
-    mutating func blob() throws(MatcherSnapshotError) -> [UInt8] {
+    /// A length-prefixed block of bytes, as a slice of the snapshot (not copied).
+    mutating func blob() throws(MatcherSnapshotError) -> ArraySlice<UInt8> {
         let count = try u64()
         guard count <= UInt64(end - offset) else { throw .truncated }
-        return try raw(Int(count))
+        defer { offset += Int(count) }
+        return data[offset..<offset + Int(count)]
     }
-}
-
-/// FNV-1a, 64-bit: detects damage to a snapshot (not an adversary; snapshots are written by hashmatch itself).
-func fnv1a(_ bytes: ArraySlice<UInt8>) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-        hash ^= UInt64(byte)
-        hash = hash &* 0x100_0000_01b3
-    }
-    return hash
 }

@@ -16,8 +16,11 @@ struct SnapshotTests {
         ]
         for source in sources {
             let bytes = source.serialize()
-            // Header + 32 bytes of limbs and 4 of id per entry + checksum.
-            #expect(bytes.count == 16 + 500 * 36 + 8)
+            // Header + 32 bytes of limbs and 4 of id per entry + checksum; multi-index hashing adds its tables:
+            // slot count, 16 one-byte widths, 16 × 2^16 + 1 bucket offsets (padded to 8 bytes), 16 rows per entry.
+            let tables = source is MultiIndexHashing<Hash256> ? 8 + 16 + (16 * 65_536 + 1) * 4 + 4 + 16 * 500 * 4 : 0
+            #expect(bytes.count == 16 + 500 * 36 + tables + 8)
+            #expect(bytes[4] == (tables > 0 ? 2 : 1))
             let loaded: [any HammingIndex<Hash256>] = [
                 try LinearScan<Hash256>(snapshot: bytes), try BKTree<Hash256>(snapshot: bytes),
                 try MultiIndexHashing<Hash256>(snapshot: bytes), try AutoIndex<Hash256>(snapshot: bytes),
@@ -69,8 +72,8 @@ struct SnapshotTests {
         magic[0] = UInt8(ascii: "X")
         #expect(throws: SnapshotError.badMagic) { try LinearScan<Hash256>(snapshot: magic) }
         var version = bytes
-        version[4] = 2
-        #expect(throws: SnapshotError.unsupportedVersion(2)) { try LinearScan<Hash256>(snapshot: version) }
+        version[4] = 3
+        #expect(throws: SnapshotError.unsupportedVersion(3)) { try LinearScan<Hash256>(snapshot: version) }
         #expect(throws: SnapshotError.wrongHashWidth(expected: 64, found: 256)) {
             try LinearScan<Hash64>(snapshot: bytes)
         }
@@ -98,6 +101,29 @@ struct SnapshotTests {
         #expect(throws: SnapshotError.duplicateID(7)) { try BKTree<Hash64>(snapshot: bytes) }
         #expect(throws: SnapshotError.duplicateID(7)) { try MultiIndexHashing<Hash64>(snapshot: bytes) }
         #expect(throws: SnapshotError.duplicateID(7)) { try AutoIndex<Hash64>(snapshot: bytes) }
+    }
+
+    @Test func inconsistentTablesAreRefused() {
+        let bytes = MultiIndexHashing(entries: Self.sample(count: 4)).serialize()
+        // Re-sealed with a correct checksum, so only the table checks can catch each defect.
+        func resealed(_ change: (inout [UInt8]) -> Void) -> [UInt8] {
+            var damaged = Array(bytes.dropLast(8))
+            change(&damaged)
+            let sum = Self.referenceChecksum(damaged)
+            return damaged + (0..<8).map { UInt8(truncatingIfNeeded: sum >> UInt64(8 * $0)) }
+        }
+        let tables = 16 + 4 * 36  // header, entries
+        let members = tables + 8 + 16 + (16 * 65_536 + 1) * 4 + 4
+        let pastTheRows = resealed { $0[members] = 4 }
+        #expect(throws: SnapshotError.malformedTables("a member beyond the rows")) {
+            try MultiIndexHashing<Hash256>(snapshot: pastTheRows)
+        }
+        let badWidths = resealed { $0[tables + 8] = 17 }
+        #expect(throws: SnapshotError.self) { try MultiIndexHashing<Hash256>(snapshot: badWidths) }
+        let fallingOffsets = resealed { $0[tables + 8 + 16 + 4 * 100] = 0xff }
+        #expect(throws: SnapshotError.self) { try AutoIndex<Hash256>(snapshot: fallingOffsets) }
+        // The entries alone still load into the kinds that ignore the tables.
+        #expect((try? LinearScan<Hash256>(snapshot: bytes))?.count == 4)
     }
 
     @Test func checksumMatchesAnIndependentImplementation() {
