@@ -1,3 +1,4 @@
+import HashIndex
 import HashSets
 
 #if canImport(Glibc)
@@ -53,7 +54,8 @@ public enum MatcherSnapshotFile {
         let path = path(in: directory)
         guard access(path, F_OK) == 0 else { return nil }
         do {
-            let (matcher, sources) = try Matcher.load(snapshot: try DurableFile.readAll(path), thresholds: thresholds)
+            let bytes = try DurableFile.readAll(path, prepare: adviseHugePages)
+            let (matcher, sources) = try Matcher.load(snapshot: bytes, thresholds: thresholds)
             guard sources == self.sources(in: directory) else { return .failure(.stale(path: path)) }
             return .success(matcher)
         } catch {

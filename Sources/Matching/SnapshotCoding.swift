@@ -66,8 +66,9 @@ struct SnapshotReader {
     }
 
     mutating func u32() throws(MatcherSnapshotError) -> Int {
-        let raw = try raw(4)
-        return Int(raw[0]) | Int(raw[1]) << 8 | Int(raw[2]) << 16 | Int(raw[3]) << 24
+        guard end - offset >= 4 else { throw .truncated }
+        defer { offset += 4 }
+        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
     }
 
     mutating func u64() throws(MatcherSnapshotError) -> UInt64 {

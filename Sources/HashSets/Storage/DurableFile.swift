@@ -27,12 +27,32 @@ public enum DurableFile {
 
     /// Reads a whole file.
     ///
+    /// - Parameters:
+    ///   - prepare: called with the buffer, sized from `fstat`, before it is filled (a memory hint, for instance).
     /// - Throws: `HashSetError.io` naming the call that failed.
-    public static func readAll(_ path: String) throws(HashSetError) -> [UInt8] {
+    public static func readAll(
+        _ path: String,
+        prepare: (UnsafeMutableRawBufferPointer) -> Void = { _ in }
+    ) throws(HashSetError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
-        var bytes: [UInt8] = []
+        // Read straight into an array of the file's size (a 1.3 GB index snapshot was read in 64 KiB chunks appended
+        // to a growing array: every regrowth copied it), then go on in chunks in case the file grew meanwhile.
+        var status = stat()
+        let size = fstat(fd, &status) == 0 ? max(Int(status.st_size), 0) : 0
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialised in
+            prepare(UnsafeMutableRawBufferPointer(buffer))
+            while initialised < size {
+                let count = read(fd, buffer.baseAddress! + initialised, size - initialised)
+                if count < 0 && errno == EINTR { continue }
+                if count < 0 { failure = errno }
+                if count <= 0 { break }
+                initialised += count
+            }
+        }
+        if failure != 0 { throw .io(operation: "read", path: path, errno: failure) }
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
             let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
