@@ -41,7 +41,11 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
         switch kind {
         case .linearScan: linear = LinearScan(entries: all)
         case .bkTree: tree = BKTree(entries: all)
-        case .multiIndexHashing: mih = MultiIndexHashing(entries: all)
+        case .multiIndexHashing:
+            mih = MultiIndexHashing(
+                entries: all,
+                slotCount: MultiIndexHashing<Hash>.recommendedSlotCount(count: all.count, radius: radius)
+            )
         }
     }
 
@@ -73,7 +77,8 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
         case .linearScan: linear = LinearScan(table: table)
         case .bkTree: tree = BKTree(table: table)
         case .multiIndexHashing:
-            mih = MultiIndexHashing(table: table, tables: contents.tables, slotCount: Hash.bitWidth / 16)
+            let slots = MultiIndexHashing<Hash>.recommendedSlotCount(count: table.count, radius: radius)
+            mih = MultiIndexHashing(table: table, tables: contents.tables, slotCount: slots)
         }
     }
 

@@ -105,7 +105,7 @@ enum IndexSnapshot {
                 throw .malformedTables("\(m) slots")
             }
             widths = (0..<Int(m)).map { Int(bytes[entriesEnd + 8 + $0]) }
-            guard widths.allSatisfy({ (1...16).contains($0) }), widths.reduce(0, +) == width else {
+            guard widths.allSatisfy({ (1...SlotTables.maximumWidth).contains($0) }), widths.reduce(0, +) == width else {
                 throw .malformedTables("slot widths \(widths)")
             }
             let buckets = widths.reduce(0) { $0 + (1 << $1) }

@@ -4,9 +4,9 @@
 /// By pigeonhole, an entry within distance `r = a·m + b` (0 ≤ b < m) of the query is within `a` bits of it in one of
 /// the first `b + 1` slots, or within `a − 1` bits in one of the others. A search enumerates those slot neighbours,
 /// verifies the full distance of each row found, and reports a row only from the first slot that can find it, so no
-/// deduplication state is needed. Slots are at most 16 bits wide and their tables are addressed directly
-/// (`2^width` buckets per slot), which is why `m ≥ bits / 16`; the default is 16-bit slots (4 for 64-bit hashes,
-/// 16 for PDQ, as in Meta's PDQ index).
+/// deduplication state is needed. Slot tables are addressed directly (`2^width` buckets per slot), so slots are at
+/// most 22 bits wide. The default is 16-bit slots (4 for 64-bit hashes, 16 for PDQ, as in Meta's PDQ index);
+/// `recommendedSlotCount(count:radius:)` picks wider ones for large sets (12 for 10M PDQ), which `AutoIndex` uses.
 ///
 /// Layout: rows (packed limbs and ids) in insertion order, and `SlotTables` (two flat arrays) over the rows present
 /// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
@@ -39,10 +39,51 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// An empty index with `slotCount` slots of (nearly) equal width.
     ///
-    /// - Precondition: `bits / 16 ≤ slotCount ≤ bits`, so every slot is 1–16 bits wide.
+    /// - Precondition: `bits / 22 ≤ slotCount ≤ bits`, so every slot is 1–22 bits wide.
     public init(slotCount: Int) {
-        precondition(slotCount >= (Hash.bitWidth + 15) / 16 && slotCount <= Hash.bitWidth, "slots must be 1-16 bits")
+        precondition(
+            slotCount >= (Hash.bitWidth + SlotTables.maximumWidth - 1) / SlotTables.maximumWidth
+                && slotCount <= Hash.bitWidth,
+            "slots must be 1-\(SlotTables.maximumWidth) bits"
+        )
         tables = SlotTables(widths: SlotTables.widths(bits: Hash.bitWidth, slotCount: slotCount))
+    }
+
+    /// The slot count that touches the least memory per search of `count` random entries at `radius`.
+    ///
+    /// A search reads one bucket offset per slot neighbour it enumerates and one row per candidate, each a likely
+    /// cache miss, so the cost is estimated as neighbours + candidates. 16-bit slots enumerate few neighbours but
+    /// their buckets fill up as the set grows (10M PDQ: 272 neighbours, 41.5k candidates); wider slots trade more
+    /// neighbours for far fewer candidates (12 slots of 21–22 bits: 2k neighbours, 7.3k candidates). Slot widths
+    /// go up to 22 bits, as long as the bucket offsets take no more memory than the rows they index, and a wider
+    /// layout must promise at least a fifth less work than 16-bit slots.
+    ///
+    /// - Complexity: O(bits).
+    public static func recommendedSlotCount(count: Int, radius: Int) -> Int {
+        let bits = Hash.bitWidth
+        let sixteen = bits / 16
+        guard radius >= 0, count > 0 else { return sixteen }
+        func cost(_ m: Int) -> Double {
+            let widths = SlotTables.widths(bits: bits, slotCount: m)
+            var total = 0.0
+            for (k, width) in widths.enumerated() {
+                let neighbours = Double(neighbourCount(width: width, radius: slotRadius(k, radius: radius, slots: m)))
+                total += neighbours + neighbours * Double(count) / Double(1 << width)
+            }
+            return total
+        }
+        var best = sixteen
+        var bestCost = cost(sixteen) * 0.8
+        for m in (bits + SlotTables.maximumWidth - 1) / SlotTables.maximumWidth..<sixteen {
+            let buckets = SlotTables.widths(bits: bits, slotCount: m).reduce(0) { $0 + (1 << $1) }
+            guard buckets <= m * count else { continue }
+            let c = cost(m)
+            if c < bestCost {
+                best = m
+                bestCost = c
+            }
+        }
+        return best
     }
 
     /// An index of `entries` with 16-bit slots.
@@ -205,8 +246,11 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// The radius searched in slot `k` for a full radius `radius` (negative: the slot is skipped).
     private func slotRadius(_ k: Int, radius: Int) -> Int {
-        let a = radius / slotCount
-        let b = radius % slotCount
+        Self.slotRadius(k, radius: radius, slots: slotCount)
+    }
+
+    private static func slotRadius(_ k: Int, radius: Int, slots: Int) -> Int {
+        let (a, b) = (radius / slots, radius % slots)
         return k <= b ? a : a - 1
     }
 
@@ -217,7 +261,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         var lookups = 0
         var expectedRows = 0.0
         for k in 0..<slotCount {
-            let n = neighbourCount(width: tables.widths[k], radius: slotRadius(k, radius: radius))
+            let n = Self.neighbourCount(width: tables.widths[k], radius: slotRadius(k, radius: radius))
             lookups += n
             expectedRows += Double(n) * Double(ids.count) / Double(1 << tables.widths[k])
         }
@@ -284,7 +328,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     }
 
     /// Σ_{i ≤ radius} C(width, i).
-    private func neighbourCount(width: Int, radius: Int) -> Int {
+    private static func neighbourCount(width: Int, radius: Int) -> Int {
         guard radius >= 0 else { return 0 }
         var total = 0
         var term = 1

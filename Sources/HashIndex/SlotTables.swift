@@ -6,6 +6,9 @@
 /// Slot `k` covers bits `starts[k] ..< starts[k] + widths[k]` (from the most significant) and owns the `2^widths[k]`
 /// buckets from `bases[k]`; bucket `b` holds the rows `members[offsets[b] ..< offsets[b + 1]]`, in ascending order.
 struct SlotTables: Sendable {
+    /// The widest slot: 2^22 buckets, 16 MiB of offsets.
+    static let maximumWidth = 22
+
     let starts: [Int]
     let widths: [Int]
     let bases: [Int]

@@ -158,6 +158,19 @@ struct IndexKindTests {
         #expect(IndexKind.recommended(bits: bits, count: count, radius: radius) == expected)
     }
 
+    @Test(arguments: [
+        // bits, count, radius, slots: 16-bit slots until the buckets fill up, then fewer, wider ones.
+        (256, 20_000, 31, 16), (256, 1_000_000, 31, 13), (256, 10_000_000, 31, 12),
+        (64, 1_000_000, 8, 4), (64, 10_000_000, 8, 3), (64, 10_000_000, 10, 3),
+    ])
+    func slotCountFollowsTheCostModel(bits: Int, count: Int, radius: Int, slots: Int) {
+        let chosen =
+            bits == 64
+            ? MultiIndexHashing<Hash64>.recommendedSlotCount(count: count, radius: radius)
+            : MultiIndexHashing<Hash256>.recommendedSlotCount(count: count, radius: radius)
+        #expect(chosen == slots)
+    }
+
     @Test func autoIndexUsesTheRecommendation() {
         var data = TestData<Hash256>(seed: 5)
         let small = AutoIndex(entries: (0..<100).map { (hash: data.randomHash(), id: UInt32($0)) }, radius: 31)

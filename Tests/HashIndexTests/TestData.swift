@@ -11,7 +11,7 @@ enum DataKind: String, CaseIterable, Sendable {
 
 /// Index kinds under test, built through a common door.
 enum IndexUnderTest: String, CaseIterable, Sendable {
-    case linear, bkTree, bkTreeSmallLeaves, mih, mihUnevenSlots, auto
+    case linear, bkTree, bkTreeSmallLeaves, mih, mihUnevenSlots, mihWideSlots, auto
 
     func make<H: HammingHash>(_ entries: [(hash: H, id: UInt32)], radius: Int) -> any HammingIndex<H> {
         switch self {
@@ -26,6 +26,8 @@ enum IndexUnderTest: String, CaseIterable, Sendable {
         case .mih: MultiIndexHashing(entries: entries)
         // 64-bit: 5 slots of 13/13/13/13/12 bits; 256-bit: 20 slots of 13/12 bits.
         case .mihUnevenSlots: MultiIndexHashing(entries: entries, slotCount: H.bitWidth == 64 ? 5 : 20)
+        // The wide slots `recommendedSlotCount` picks for big sets: 64-bit: 22/21/21 bits; 256-bit: 12 of 22/21 bits.
+        case .mihWideSlots: MultiIndexHashing(entries: entries, slotCount: H.bitWidth == 64 ? 3 : 12)
         case .auto: AutoIndex(entries: entries, radius: radius)
         }
     }
