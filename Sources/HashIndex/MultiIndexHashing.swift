@@ -295,33 +295,23 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                     }
                     if isLive(row) { onHit(row, distance) }
                 }
+                func verify(_ positions: UnsafeBufferPointer<UInt32>) {
+                    guard !positions.isEmpty else { return }
+                    HammingKernels.verify(
+                        limbs,
+                        limbCount: Hash.limbCount,
+                        positions: positions,
+                        query: queryLimbs,
+                        radius: radius,
+                        onHit: found
+                    )
+                }
                 Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
                     let bucket = base + Int(value)
                     if !tables.offsets.isEmpty {
-                        let positions = UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)])
-                        if !positions.isEmpty {
-                            HammingKernels.verify(
-                                limbs,
-                                limbCount: Hash.limbCount,
-                                positions: positions,
-                                query: queryLimbs,
-                                radius: radius,
-                                onHit: found
-                            )
-                        }
+                        verify(UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)]))
                     }
-                    if !recent.isEmpty && !recent[bucket].isEmpty {
-                        recent[bucket].withUnsafeBufferPointer { positions in
-                            HammingKernels.verify(
-                                limbs,
-                                limbCount: Hash.limbCount,
-                                positions: positions,
-                                query: queryLimbs,
-                                radius: radius,
-                                onHit: found
-                            )
-                        }
-                    }
+                    if !recent.isEmpty { recent[bucket].withUnsafeBufferPointer(verify) }
                 }
             }
         }
