@@ -51,12 +51,14 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// The slot count that touches the least memory per search of `count` random entries at `radius`.
     ///
-    /// A search reads one bucket offset per slot neighbour it enumerates and one row per candidate, each a likely
-    /// cache miss, so the cost is estimated as neighbours + candidates. 16-bit slots enumerate few neighbours but
-    /// their buckets fill up as the set grows (10M PDQ: 272 neighbours, 41.5k candidates); wider slots trade more
-    /// neighbours for far fewer candidates (12 slots of 21–22 bits: 2k neighbours, 7.3k candidates). Slot widths
-    /// go up to 22 bits, as long as the bucket offsets take no more memory than the rows they index, and a wider
-    /// layout must promise at least a fifth less work than 16-bit slots.
+    /// The cost is estimated in cache misses on random queries: per slot neighbour enumerated, its bucket offset
+    /// (a miss once the offsets outgrow the caches: 4 MiB for 16-bit PDQ slots stays cached, 46 MiB for 20-bit ones
+    /// does not) and, when the bucket is not empty, its member list; per candidate, its row. 16-bit slots
+    /// enumerate few neighbours but their buckets fill up as the set grows (10M PDQ: 272 neighbours, 41.5k
+    /// candidates); wider slots trade more neighbours for far fewer candidates (12 slots of 21–22 bits: 2k
+    /// neighbours, 7.3k candidates). Measured on random queries (`IndexBench --repeat 1`): 1M PDQ, 16 slots
+    /// 0.14 ms, 13 slots 0.18 ms, so 16 stay there. Slot widths go up to 22 bits, as long as the bucket offsets take
+    /// no more memory than the rows they index, and a wider layout must promise at least a fifth less work.
     ///
     /// - Complexity: O(bits).
     public static func recommendedSlotCount(count: Int, radius: Int) -> Int {
@@ -65,10 +67,13 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         guard radius >= 0, count > 0 else { return sixteen }
         func cost(_ m: Int) -> Double {
             let widths = SlotTables.widths(bits: bits, slotCount: m)
+            let offsetBytes = 4 * widths.reduce(0) { $0 + (1 << $1) }
+            let offsetMiss = offsetBytes > 8 << 20 ? 1.0 : 0.1
             var total = 0.0
             for (k, width) in widths.enumerated() {
                 let neighbours = Double(neighbourCount(width: width, radius: slotRadius(k, radius: radius, slots: m)))
-                total += neighbours + neighbours * Double(count) / Double(1 << width)
+                let perBucket = Double(count) / Double(1 << width)
+                total += neighbours * (offsetMiss + min(1, perBucket) + perBucket)
             }
             return total
         }
