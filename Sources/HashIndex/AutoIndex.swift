@@ -65,11 +65,26 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
         try self.init(snapshot: snapshot[...], radius: radius)
     }
 
-    /// Loads a snapshot held in part of a larger buffer (a matcher snapshot), without copying it out first.
+    /// Loads a snapshot held in part of a larger buffer, without copying it out first.
     ///
     /// - Throws: `SnapshotError`.
     /// - Complexity: that of the kind chosen.
     public init(snapshot: ArraySlice<UInt8>, radius: Int) throws(SnapshotError) {
+        let result = snapshot.withUnsafeBytes { raw -> Result<Self, SnapshotError> in
+            do throws(SnapshotError) {
+                return .success(try Self(snapshot: raw, radius: radius))
+            } catch {
+                return .failure(error)
+            }
+        }
+        self = try result.get()
+    }
+
+    /// Loads a snapshot from bytes in place (part of a mapped matcher snapshot), valid for the call.
+    ///
+    /// - Throws: `SnapshotError`.
+    /// - Complexity: that of the kind chosen.
+    public init(snapshot: UnsafeRawBufferPointer, radius: Int) throws(SnapshotError) {
         let contents = try IndexSnapshot.decode(snapshot, limbCount: Hash.limbCount)
         let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
         self.init(kind: IndexKind.recommended(bits: Hash.bitWidth, count: table.count, radius: radius))

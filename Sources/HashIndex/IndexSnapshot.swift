@@ -78,7 +78,8 @@ enum IndexSnapshot {
         return try result.get()
     }
 
-    private static func decode(_ bytes: UnsafeRawBufferPointer, limbCount: Int) throws(SnapshotError) -> Contents {
+    /// Checks and unpacks snapshot bytes in place; see `decode(_:limbCount:)`.
+    static func decode(_ bytes: UnsafeRawBufferPointer, limbCount: Int) throws(SnapshotError) -> Contents {
         guard bytes.count >= headerSize + 8 else {
             if bytes.count >= 4, Array(bytes[0..<4]) != magic { throw .badMagic }
             throw .wrongSize(expected: headerSize + 8, found: bytes.count)

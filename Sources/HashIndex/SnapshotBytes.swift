@@ -38,7 +38,7 @@ enum SnapshotBytes {
 /// Asks the kernel to back `buffer` with transparent huge pages before it is first written. Loading a 10M-entry
 /// snapshot fills ~1.3 GB of fresh arrays; with 4 KiB pages that is ~330k page faults, which cost more than the
 /// copies themselves (perf: 57 % of the load in the kernel's fault path). A hint only: ignored where unsupported.
-public func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
     #if os(Linux)
     let hugePage = 2 << 20
     guard let base = buffer.baseAddress, buffer.count >= 2 * hugePage else { return }

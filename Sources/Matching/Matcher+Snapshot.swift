@@ -97,6 +97,24 @@ extension Matcher {
         snapshot bytes: [UInt8],
         thresholds: MatchThresholds = MatchThresholds()
     ) throws(MatcherSnapshotError) -> (matcher: Matcher, sources: [SnapshotSource]) {
+        let result = bytes.withUnsafeBytes { raw -> Result<(Matcher, [SnapshotSource]), MatcherSnapshotError> in
+            do throws(MatcherSnapshotError) {
+                return .success(try load(snapshot: raw, thresholds: thresholds))
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+
+    /// Loads a snapshot from bytes in place (a mapped file), which must stay valid for the call.
+    ///
+    /// - Returns: the matcher and the sources it was built from (compare them with the folder's files).
+    /// - Throws: `MatcherSnapshotError`; untrusted bytes never trap.
+    public static func load(
+        snapshot bytes: UnsafeRawBufferPointer,
+        thresholds: MatchThresholds = MatchThresholds()
+    ) throws(MatcherSnapshotError) -> (matcher: Matcher, sources: [SnapshotSource]) {
         var reader = try SnapshotReader(bytes, magic: snapshotMagic)
         var sources: [SnapshotSource] = []
         for _ in 0..<(try reader.count(minimumBytesEach: 20)) {

@@ -1,4 +1,3 @@
-import HashIndex
 import HashSets
 
 #if canImport(Glibc)
@@ -54,8 +53,9 @@ public enum MatcherSnapshotFile {
         let path = path(in: directory)
         guard access(path, F_OK) == 0 else { return nil }
         do {
-            let bytes = try DurableFile.readAll(path, prepare: adviseHugePages)
-            let (matcher, sources) = try Matcher.load(snapshot: bytes, thresholds: thresholds)
+            let file = try DurableFile.map(path)
+            defer { withExtendedLifetime(file) {} }
+            let (matcher, sources) = try Matcher.load(snapshot: file.bytes, thresholds: thresholds)
             guard sources == self.sources(in: directory) else { return .failure(.stale(path: path)) }
             return .success(matcher)
         } catch {

@@ -36,14 +36,15 @@ struct SnapshotWriter {
     }
 }
 
-/// Bounds-checked reader for `Matcher.load(snapshot:)`: every read checks what is left first.
+/// Bounds-checked reader for `Matcher.load(snapshot:)`: every read checks what is left first. It reads the bytes in
+/// place (a mapped snapshot file is never copied whole); they must outlive the reader.
 struct SnapshotReader {
-    private let data: [UInt8]
+    private let data: UnsafeRawBufferPointer
     private var offset: Int
     private let end: Int
 
     /// Checks magic, length and checksum before anything is read.
-    init(_ bytes: [UInt8], magic: [UInt8]) throws(MatcherSnapshotError) {
+    init(_ bytes: UnsafeRawBufferPointer, magic: [UInt8]) throws(MatcherSnapshotError) {
         guard bytes.count >= magic.count + 16, Array(bytes[0..<magic.count]) == magic else { throw .notASnapshot }
         self.data = bytes
         self.offset = magic.count
@@ -52,10 +53,11 @@ struct SnapshotReader {
         self.offset = magic.count + 8
         self.end = offset + Int(length)
         guard end + 8 <= bytes.count else { throw .truncated }
-        guard SnapshotChecksum.of(bytes[offset..<end]) == Self.word(bytes, at: end) else { throw .checksumMismatch }
+        let payload = UnsafeRawBufferPointer(rebasing: bytes[offset..<end])
+        guard SnapshotChecksum.of(payload) == Self.word(bytes, at: end) else { throw .checksumMismatch }
     }
 
-    private static func word(_ bytes: [UInt8], at offset: Int) -> UInt64 {
+    private static func word(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> UInt64 {
         (0..<8).reduce(0) { $0 | UInt64(bytes[offset + $1]) << (8 * UInt64($1)) }
     }
 
@@ -88,14 +90,14 @@ struct SnapshotReader {
         let count = try u32()
         guard end - offset >= count else { throw .truncated }
         defer { offset += count }
-        return String(decoding: data[offset..<offset + count], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: data[offset..<offset + count]), as: UTF8.self)
     }
 
-    /// A length-prefixed block of bytes, as a slice of the snapshot (not copied).
-    mutating func blob() throws(MatcherSnapshotError) -> ArraySlice<UInt8> {
+    /// A length-prefixed block of bytes, in place.
+    mutating func blob() throws(MatcherSnapshotError) -> UnsafeRawBufferPointer {
         let count = try u64()
         guard count <= UInt64(end - offset) else { throw .truncated }
         defer { offset += Int(count) }
-        return data[offset..<offset + Int(count)]
+        return UnsafeRawBufferPointer(rebasing: data[offset..<offset + Int(count)])
     }
 }

@@ -27,13 +27,8 @@ public enum DurableFile {
 
     /// Reads a whole file.
     ///
-    /// - Parameters:
-    ///   - prepare: called with the buffer, sized from `fstat`, before it is filled (a memory hint, for instance).
     /// - Throws: `HashSetError.io` naming the call that failed.
-    public static func readAll(
-        _ path: String,
-        prepare: (UnsafeMutableRawBufferPointer) -> Void = { _ in }
-    ) throws(HashSetError) -> [UInt8] {
+    public static func readAll(_ path: String) throws(HashSetError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
@@ -43,7 +38,6 @@ public enum DurableFile {
         let size = fstat(fd, &status) == 0 ? max(Int(status.st_size), 0) : 0
         var failure: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initialised in
-            prepare(UnsafeMutableRawBufferPointer(buffer))
             while initialised < size {
                 let count = read(fd, buffer.baseAddress! + initialised, size - initialised)
                 if count < 0 && errno == EINTR { continue }
@@ -63,6 +57,32 @@ public enum DurableFile {
             if count == 0 { return bytes }
             bytes += chunk[0..<count]
         }
+    }
+
+    /// Maps a whole file read-only into memory: its pages come straight from the page cache, neither copied into a
+    /// buffer nor zero-filled first (for a 1.3 GB index snapshot that was half the load time).
+    ///
+    /// The file must not shrink while mapped (reading past its new end would raise SIGBUS). Files this type writes
+    /// are replaced by rename, never truncated in place, so a mapped snapshot stays whole.
+    ///
+    /// - Throws: `HashSetError.io` naming the call that failed.
+    public static func map(_ path: String) throws(HashSetError) -> MappedFile {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .io(operation: "fstat", path: path, errno: errno) }
+        let size = Int(status.st_size)
+        guard size > 0 else { return MappedFile(base: nil, count: 0) }
+        #if os(Linux)
+        let flags = MAP_PRIVATE | MAP_POPULATE
+        #else
+        let flags = MAP_PRIVATE
+        #endif
+        guard let base = mmap(nil, size, PROT_READ, flags, fd, 0), base != MAP_FAILED else {
+            throw .io(operation: "mmap", path: path, errno: errno)
+        }
+        return MappedFile(base: base, count: size)
     }
 
     /// Appends `bytes` (whole lines) durably.
@@ -259,4 +279,19 @@ public enum DurableFile {
 func errnoDescription(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "errno \(code)" }
     return "\(String(cString: text)) (errno \(code))"
+}
+
+/// A file mapped read-only by `DurableFile.map`; unmapped when the value goes away, so keep it alive while `bytes`
+/// is read.
+public final class MappedFile {
+    /// The file's bytes.
+    public let bytes: UnsafeRawBufferPointer
+
+    init(base: UnsafeMutableRawPointer?, count: Int) {
+        bytes = UnsafeRawBufferPointer(start: base, count: count)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
 }
