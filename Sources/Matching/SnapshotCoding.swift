@@ -70,7 +70,8 @@ struct SnapshotReader {
     mutating func u32() throws(MatcherSnapshotError) -> Int {
         guard end - offset >= 4 else { throw .truncated }
         defer { offset += 4 }
-        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
+        return Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3])
+            << 24
     }
 
     mutating func u64() throws(MatcherSnapshotError) -> UInt64 {

@@ -18,7 +18,9 @@ struct Hashmatch: AsyncParsableCommand {
     /// Runs the command; usage errors exit 2 like every other error, never ArgumentParser's 64.
     static func main() async {
         guard CPUSupport.isSupported else {
-            Console.error("hashmatch: this CPU lacks POPCNT or SSE4 (x86-64-v2: every x86-64 CPU since 2009), which this build requires\n")
+            Console.error(
+                "hashmatch: this CPU lacks POPCNT or SSE4 (x86-64-v2: every x86-64 CPU since 2009), which this build requires\n"
+            )
             Foundation.exit(2)
         }
         do {

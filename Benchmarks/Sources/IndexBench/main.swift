@@ -43,7 +43,9 @@ struct Arguments {
             index += 1
         }
         guard bits == 64 || bits == 256, !base.isEmpty, !queries.isEmpty, radius >= 0 else {
-            fail("usage: IndexBench --bits 64|256 --base FILE --queries FILE --radius R [--kinds …] [--repeat N] [--group G]")
+            fail(
+                "usage: IndexBench --bits 64|256 --base FILE --queries FILE --radius R [--kinds …] [--repeat N] [--group G]"
+            )
         }
     }
 }
@@ -110,7 +112,8 @@ func measure<Index: HammingIndex>(
     let median = perQuery.isEmpty ? 0 : perQuery[perQuery.count / 2]
     let mean = perQuery.isEmpty ? 0 : perQuery.reduce(0, +) / Double(perQuery.count)
     let line = String(
-        format: #"{"kind":"%@","bits":%d,"n":%d,"queries":%d,"group":%d,"radius":%d,"build_ms":%.3f,"rss_delta_mb":%.1f,"#
+        format:
+            #"{"kind":"%@","bits":%d,"n":%d,"queries":%d,"group":%d,"radius":%d,"build_ms":%.3f,"rss_delta_mb":%.1f,"#
             + #""query_ms_median":%.5f,"query_ms_mean":%.5f,"hits":%d}"#,
         name,
         arguments.bits,
