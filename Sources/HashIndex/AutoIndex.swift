@@ -62,14 +62,6 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
     /// - Throws: `SnapshotError`.
     /// - Complexity: that of the kind chosen.
     public init(snapshot: [UInt8], radius: Int) throws(SnapshotError) {
-        try self.init(snapshot: snapshot[...], radius: radius)
-    }
-
-    /// Loads a snapshot held in part of a larger buffer, without copying it out first.
-    ///
-    /// - Throws: `SnapshotError`.
-    /// - Complexity: that of the kind chosen.
-    public init(snapshot: ArraySlice<UInt8>, radius: Int) throws(SnapshotError) {
         let result = snapshot.withUnsafeBytes { raw -> Result<Self, SnapshotError> in
             do throws(SnapshotError) {
                 return .success(try Self(snapshot: raw, radius: radius))

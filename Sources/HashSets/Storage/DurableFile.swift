@@ -32,8 +32,8 @@ public enum DurableFile {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
         defer { close(fd) }
-        // Read straight into an array of the file's size (a 1.3 GB index snapshot was read in 64 KiB chunks appended
-        // to a growing array: every regrowth copied it), then go on in chunks in case the file grew meanwhile.
+        // Read straight into an array of the file's size (large hash-set files were read in 64 KiB chunks appended to
+        // a growing array: every regrowth copied it), then go on in chunks in case the file grew meanwhile.
         var status = stat()
         let size = fstat(fd, &status) == 0 ? max(Int(status.st_size), 0) : 0
         var failure: Int32 = 0
