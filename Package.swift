@@ -52,7 +52,9 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
-        .target(name: "PerceptualHashing", swiftSettings: x86_64_v2),
+        // AVX2 kernels in C, compiled per function and chosen at run time (the baseline stays x86-64-v2).
+        .target(name: "CKernels"),
+        .target(name: "PerceptualHashing", dependencies: ["CKernels"], swiftSettings: x86_64_v2),
         .target(
             name: "Fingerprinting",
             dependencies: [

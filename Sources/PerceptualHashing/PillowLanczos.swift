@@ -1,3 +1,5 @@
+import CKernels
+
 /// Pillow's `Image.resize(size, Image.LANCZOS)` for 8-bit greyscale (`L`) images, bit for bit.
 ///
 /// This is the resampler every Python `imagehash` hash starts with, so it must agree with Pillow
@@ -17,6 +19,21 @@
 /// images of the same size allocates nothing after the first. It is not shared between threads:
 /// give each thread its own.
 public struct PillowLanczos: Sendable {
+    /// The loops the horizontal pass can run; all give the same bytes (integer sums do not depend on order).
+    enum Kernel: Sendable, CaseIterable {
+        /// One tap at a time (always used for lines shorter than a 16-tap window).
+        case scalar
+        /// 16 taps per step in Swift SIMD, on the package's x86-64-v2 baseline (SSE4.1).
+        case vector
+        /// 16 taps per step with AVX2, in C (`CKernels`), on CPUs that have it.
+        case avx2
+
+        /// The fastest this CPU runs.
+        static let best: Kernel = hm_cpu_has_avx2() != 0 ? .avx2 : .vector
+    }
+
+    /// The horizontal pass's loop; tests set it to compare the kernels.
+    var kernel = Kernel.best
     /// Coefficient tables of recent (input size, output size) pairs; a few suffice for hashing.
     private var cache: [LanczosAxis] = []
     /// The 8-bit image between the two passes.
@@ -75,7 +92,14 @@ public struct PillowLanczos: Sendable {
 
         switch (horizontal, vertical) {
         case (let horizontal?, nil):
-            Self.horizontalPass(source, width: width, rows: 0..<height, into: destination, axis: horizontal)
+            Self.horizontalPass(
+                source,
+                width: width,
+                rows: 0..<height,
+                into: destination,
+                axis: horizontal,
+                kernel: kernel
+            )
         case (nil, let vertical?):
             accumulator.withUnsafeMutableBufferPointer { sums in
                 Self.verticalPass(source, width: width, firstRow: 0, into: destination, axis: vertical, sums: sums)
@@ -87,7 +111,14 @@ public struct PillowLanczos: Sendable {
             Self.reserve(&intermediate, toWidth * (lastRow - firstRow))
             intermediate.withUnsafeMutableBufferPointer { middle in
                 let middle = UnsafeMutableBufferPointer(rebasing: middle[..<(toWidth * (lastRow - firstRow))])
-                Self.horizontalPass(source, width: width, rows: firstRow..<lastRow, into: middle, axis: horizontal)
+                Self.horizontalPass(
+                    source,
+                    width: width,
+                    rows: firstRow..<lastRow,
+                    into: middle,
+                    axis: horizontal,
+                    kernel: kernel
+                )
                 accumulator.withUnsafeMutableBufferPointer { sums in
                     Self.verticalPass(
                         UnsafeBufferPointer(middle),
@@ -111,7 +142,8 @@ public struct PillowLanczos: Sendable {
                     width: width,
                     rows: 0..<toHeight,
                     into: destination,
-                    axis: horizontal
+                    axis: horizontal,
+                    kernel: kernel
                 )
             }
         case (nil, nil):
@@ -169,19 +201,43 @@ public struct PillowLanczos: Sendable {
     ///
     /// This pass is most of the cost of an imagehash (a 1024×768 image shrunk to 8×8 reads ~770 inputs per output),
     /// so it multiplies 16 taps at a time when the axis has a lane layout: 5.0 → 1.4 ms for the three imagehash
-    /// thumbnails of a 1024×768 photo (`perf` over `hashmatch bench` on `m1024_img000.jpg`).
+    /// thumbnails of a 1024×768 photo with SSE4.1 (`perf` over `hashmatch bench` on `m1024_img000.jpg`), less
+    /// again with AVX2 (docs/BENCHMARKS.md).
     private static func horizontalPass(
         _ source: UnsafeBufferPointer<UInt8>,
         width: Int,
         rows: Range<Int>,
         into destination: UnsafeMutableBufferPointer<UInt8>,
-        axis: LanczosAxis
+        axis: LanczosAxis,
+        kernel: Kernel
     ) {
         let outWidth = axis.outSize
-        guard let lanes = axis.lanes else {
+        guard let lanes = axis.lanes, kernel != .scalar else {
             scalarHorizontalPass(source, width: width, rows: rows, into: destination, axis: axis)
             return
         }
+        #if arch(x86_64)
+        if kernel == .avx2, !rows.isEmpty {
+            precondition(destination.count >= rows.count * outWidth && (rows.upperBound * width) <= source.count)
+            lanes.starts.withUnsafeBufferPointer { starts in
+                lanes.weights.withUnsafeBufferPointer { weights in
+                    hm_lanczos_rows_avx2(
+                        source.baseAddress! + rows.lowerBound * width,
+                        width,
+                        rows.count,
+                        starts.baseAddress!,
+                        weights.baseAddress!,
+                        lanes.taps,
+                        outWidth,
+                        1 << (LanczosAxis.precisionBits - 1),
+                        Int32(LanczosAxis.precisionBits),
+                        destination.baseAddress!
+                    )
+                }
+            }
+            return
+        }
+        #endif
         let vectors = lanes.taps / LanczosAxis.LaneLayout.width
         lanes.weights.withUnsafeBufferPointer { weights in
             for (outRow, row) in rows.enumerated() {
