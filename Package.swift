@@ -2,7 +2,7 @@
 //
 // Data flows top to bottom through the targets below:
 //   bytes ─► CImageCodecs (C: libjpeg-turbo, libpng) ─► ImageDecoding (Image value, typed errors)
-//         ─► PerceptualHashing (PDQ, pHash, dHash, aHash; Hash256/Hash64)
+//         ─► PerceptualHashing (PDQ, pHash, dHash, aHash; Hash256/Hash64; + CKernels: AVX2 loops in C)
 //         ─► Fingerprinting (decode + every hash + MD5/SHA digests of one input)
 //         ─► HashIndex (BK-tree, linear scan, multi-index hashing)
 //         ─► HashSets (hash-set files, importers, exporters)
