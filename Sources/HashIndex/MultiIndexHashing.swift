@@ -28,8 +28,10 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     private var deadRows = 0
     /// The tables over rows `0 ..< tables.rowCount`.
     private var tables: SlotTables
-    /// Rows from `tables.rowCount` on, per bucket (empty until the first insert after a build).
-    private var recent: [[UInt32]] = []
+    /// Rows from `tables.rowCount` on, by bucket. A dictionary, not an array over all buckets: an admin change made
+    /// while a reader holds the index copies this (copy-on-write), and a million-bucket array made every such
+    /// copy, and the first insert after a build, cost a million elements.
+    private var recent: [Int: [UInt32]] = [:]
 
     /// The number of slots.
     public var slotCount: Int { tables.slotCount }
@@ -154,8 +156,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         for k in 0..<Hash.limbCount { limbs.append(hash.limb(k)) }
         ids.append(id)
         rowOfID.set(id, UInt32(row), count: ids.count)
-        if recent.isEmpty { recent = Array(repeating: [], count: tables.bucketCount) }
-        for k in 0..<slotCount { recent[bucket(of: hash, slot: k)].append(UInt32(row)) }
+        for k in 0..<slotCount { recent[bucket(of: hash, slot: k), default: []].append(UInt32(row)) }
         if row + 1 - tables.rowCount > max(1024, tables.rowCount / 16) { rebuild() }
     }
 
@@ -246,7 +247,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             deadRows = 0
         }
         tables = SlotTables(widths: tables.widths, limbs: limbs, limbCount: Hash.limbCount)
-        recent = []
+        recent = [:]
     }
 
     /// The radius searched in slot `k` for a full radius `radius` (negative: the slot is skipped).
@@ -316,7 +317,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                     if !tables.offsets.isEmpty {
                         verify(UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)]))
                     }
-                    if !recent.isEmpty { recent[bucket].withUnsafeBufferPointer(verify) }
+                    if !recent.isEmpty, let rows = recent[bucket] { rows.withUnsafeBufferPointer(verify) }
                 }
             }
         }
