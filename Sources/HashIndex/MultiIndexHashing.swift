@@ -12,7 +12,7 @@
 /// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
 /// stays where it is, dead (its id no longer maps to it), and is skipped. Once the recent rows pass 1/16 of the
 /// indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows (a counting sort per slot:
-/// ~1 s for 1M PDQ entries), so a change costs amortised O(m) and no change rebuilds the whole index at once.
+/// 0.2 s for 1M PDQ entries, 2.4 s for 10M, IndexBench), so a change costs amortised O(m).
 ///
 /// Memory: the packed entries plus 4 bytes per entry per slot (PDQ, 16 slots: 36 + 64 = 100 bytes per entry), plus
 /// 4 bytes per bucket (4 MiB for PDQ) and the id map. The snapshot holds the tables, so loading is a copy. When the
