@@ -129,10 +129,8 @@ public struct ImageHasher: Sendable {
         let source = pixels.baseAddress!
         let out = grey.baseAddress!
         for index in 0..<(pixels.count / stride) {
-            let red = UInt32(source[index &* stride])
-            let green = UInt32(source[index &* stride &+ 1])
-            let blue = UInt32(source[index &* stride &+ 2])
-            out[index] = UInt8(truncatingIfNeeded: (red &* 19595 &+ green &* 38470 &+ blue &* 7471 &+ 0x8000) >> 16)
+            let pixel = source + index &* stride
+            out[index] = greyLevel(red: pixel[0], green: pixel[1], blue: pixel[2])
         }
     }
 
