@@ -68,12 +68,8 @@ enum IndexSnapshot {
     /// - Throws: `SnapshotError` for a wrong magic, version, width, size, checksum or inconsistent tables.
     /// - Complexity: O(n); sizes are checked before anything is allocated.
     static func decode(_ bytes: ArraySlice<UInt8>, limbCount: Int) throws(SnapshotError) -> Contents {
-        let result = bytes.withUnsafeBytes { raw -> Result<Contents, SnapshotError> in
-            do throws(SnapshotError) {
-                return .success(try decode(raw, limbCount: limbCount))
-            } catch {
-                return .failure(error)
-            }
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(SnapshotError) -> Contents in try decode(raw, limbCount: limbCount) }
         }
         return try result.get()
     }
@@ -97,6 +93,7 @@ enum IndexSnapshot {
         let entriesEnd = headerSize + limbBytes + padded(n * 4)
         var expected = entriesEnd + 8
         var widths: [Int] = []
+        var bucketCount = 0
         if version == 2 {
             guard bytes.count >= entriesEnd + 16 else {
                 throw .wrongSize(expected: entriesEnd + 16, found: bytes.count)
@@ -109,9 +106,9 @@ enum IndexSnapshot {
             guard widths.allSatisfy({ (1...SlotTables.maximumWidth).contains($0) }), widths.reduce(0, +) == width else {
                 throw .malformedTables("slot widths \(widths)")
             }
-            let buckets = widths.reduce(0) { $0 + (1 << $1) }
+            bucketCount = SlotTables.bucketCount(widths: widths)
             guard UInt64(n) * m < UInt64(UInt32.max) else { throw .implausibleCount(count) }
-            expected += 8 + padded(Int(m)) + padded(4 * (buckets + 1)) + padded(4 * n * Int(m))
+            expected += 8 + padded(Int(m)) + padded(4 * (bucketCount + 1)) + padded(4 * n * Int(m))
         }
         guard bytes.count == expected else { throw .wrongSize(expected: expected, found: bytes.count) }
         let stored = read(bytes, at: expected - 8, size: 8)
@@ -121,7 +118,6 @@ enum IndexSnapshot {
         let ids: [UInt32] = SnapshotBytes.load(bytes, at: headerSize + limbBytes, count: n)
         guard !widths.isEmpty else { return Contents(limbs: limbs, ids: ids, tables: nil) }
         let offsetsAt = entriesEnd + 8 + padded(widths.count)
-        let bucketCount = widths.reduce(0) { $0 + (1 << $1) }
         let offsets: [UInt32] = SnapshotBytes.load(bytes, at: offsetsAt, count: bucketCount + 1)
         let membersAt = offsetsAt + padded(4 * (bucketCount + 1))
         let members: [UInt32] = SnapshotBytes.load(bytes, at: membersAt, count: n * widths.count)

@@ -69,7 +69,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         guard radius >= 0, count > 0 else { return sixteen }
         func cost(_ m: Int) -> Double {
             let widths = SlotTables.widths(bits: bits, slotCount: m)
-            let offsetBytes = 4 * widths.reduce(0) { $0 + (1 << $1) }
+            let offsetBytes = 4 * SlotTables.bucketCount(widths: widths)
             let offsetMiss = offsetBytes > 8 << 20 ? 1.0 : 0.1
             var total = 0.0
             for (k, width) in widths.enumerated() {
@@ -82,7 +82,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         var best = sixteen
         var bestCost = cost(sixteen) * 0.8
         for m in (bits + SlotTables.maximumWidth - 1) / SlotTables.maximumWidth..<sixteen {
-            let buckets = SlotTables.widths(bits: bits, slotCount: m).reduce(0) { $0 + (1 << $1) }
+            let buckets = SlotTables.bucketCount(widths: SlotTables.widths(bits: bits, slotCount: m))
             guard buckets <= m * count else { continue }
             let c = cost(m)
             if c < bestCost {

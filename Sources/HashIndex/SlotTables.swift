@@ -42,7 +42,10 @@ struct SlotTables: Sendable {
     var slotCount: Int { widths.count }
 
     /// Buckets over all slots.
-    var bucketCount: Int { bases.last.map { $0 + (1 << widths[widths.count - 1]) } ?? 0 }
+    var bucketCount: Int { Self.bucketCount(widths: widths) }
+
+    /// Buckets over all slots of the given widths: Σ 2^width.
+    static func bucketCount(widths: [Int]) -> Int { widths.reduce(0) { $0 + (1 << $1) } }
 
     /// The rows indexed.
     var rowCount: Int { slotCount == 0 ? 0 : members.count / slotCount }
