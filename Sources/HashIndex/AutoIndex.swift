@@ -62,14 +62,7 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
     /// - Throws: `SnapshotError`.
     /// - Complexity: that of the kind chosen.
     public init(snapshot: [UInt8], radius: Int) throws(SnapshotError) {
-        let result = snapshot.withUnsafeBytes { raw -> Result<Self, SnapshotError> in
-            do throws(SnapshotError) {
-                return .success(try Self(snapshot: raw, radius: radius))
-            } catch {
-                return .failure(error)
-            }
-        }
-        self = try result.get()
+        try self.init(contents: IndexSnapshot.decode(snapshot[...], limbCount: Hash.limbCount), radius: radius)
     }
 
     /// Loads a snapshot from bytes in place (part of a mapped matcher snapshot), valid for the call.
@@ -77,7 +70,10 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
     /// - Throws: `SnapshotError`.
     /// - Complexity: that of the kind chosen.
     public init(snapshot: UnsafeRawBufferPointer, radius: Int) throws(SnapshotError) {
-        let contents = try IndexSnapshot.decode(snapshot, limbCount: Hash.limbCount)
+        try self.init(contents: IndexSnapshot.decode(snapshot, limbCount: Hash.limbCount), radius: radius)
+    }
+
+    private init(contents: IndexSnapshot.Contents, radius: Int) throws(SnapshotError) {
         let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
         self.init(kind: IndexKind.recommended(bits: Hash.bitWidth, count: table.count, radius: radius))
         switch kind {

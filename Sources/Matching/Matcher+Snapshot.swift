@@ -97,11 +97,9 @@ extension Matcher {
         snapshot bytes: [UInt8],
         thresholds: MatchThresholds = MatchThresholds()
     ) throws(MatcherSnapshotError) -> (matcher: Matcher, sources: [SnapshotSource]) {
-        let result = bytes.withUnsafeBytes { raw -> Result<(Matcher, [SnapshotSource]), MatcherSnapshotError> in
-            do throws(MatcherSnapshotError) {
-                return .success(try load(snapshot: raw, thresholds: thresholds))
-            } catch {
-                return .failure(error)
+        let result = bytes.withUnsafeBytes { raw in
+            Result { () throws(MatcherSnapshotError) -> (matcher: Matcher, sources: [SnapshotSource]) in
+                try load(snapshot: raw, thresholds: thresholds)
             }
         }
         return try result.get()

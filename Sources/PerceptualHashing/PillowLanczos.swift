@@ -245,11 +245,11 @@ public struct PillowLanczos: Sendable {
                 let out = destination.baseAddress! + outRow * outWidth
                 for x in 0..<outWidth {
                     let pixels = line + lanes.starts[x]
-                    let kernel = UnsafeRawPointer(weights.baseAddress! + x * lanes.taps)
+                    let coefficients = UnsafeRawPointer(weights.baseAddress! + x * lanes.taps)
                     var sums = SIMD16<Int32>()
                     for v in 0..<vectors {
                         let bytes = pixels.loadUnaligned(fromByteOffset: v * 16, as: SIMD16<UInt8>.self)
-                        let taps = kernel.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Int32>.self)
+                        let taps = coefficients.loadUnaligned(fromByteOffset: v * 64, as: SIMD16<Int32>.self)
                         sums &+= SIMD16<Int32>(truncatingIfNeeded: bytes) &* taps
                     }
                     out[x] = clip8((1 << (LanczosAxis.precisionBits - 1)) &+ sums.wrappedSum())
