@@ -52,7 +52,8 @@ let package = Package(
             linkerSettings: [.linkedLibrary("jpeg"), .linkedLibrary("png16"), .linkedLibrary("z")]
         ),
         .target(name: "ImageDecoding", dependencies: ["CImageCodecs"]),
-        // AVX2 kernels in C, compiled per function and chosen at run time (the baseline stays x86-64-v2).
+        // AVX2 kernels in C, compiled per function and chosen at run time (the baseline stays x86-64-v2), and the
+        // prefetch hint the index searches use.
         .target(name: "CKernels"),
         .target(name: "PerceptualHashing", dependencies: ["CKernels"], swiftSettings: x86_64_v2),
         .target(
@@ -62,7 +63,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
-        .target(name: "HashIndex", dependencies: ["PerceptualHashing"], swiftSettings: x86_64_v2),
+        .target(name: "HashIndex", dependencies: ["CKernels", "PerceptualHashing"], swiftSettings: x86_64_v2),
         .target(name: "HashSets", dependencies: ["PerceptualHashing"]),
         .target(
             name: "Matching",

@@ -1,3 +1,6 @@
+import CKernels
+
+
 /// Multi-index hashing (Norouzi, Punjani & Fleet, "Fast Exact Search in Hamming Space with Multi-Index Hashing",
 /// 2014): the hash is cut into `m` slots, each with a table from slot value to the rows holding it.
 ///
@@ -284,13 +287,60 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             return
         }
         let querySlots = (0..<slotCount).map { query.slot(start: tables.starts[$0], count: tables.widths[$0]) }
-        tables.members.withUnsafeBufferPointer { members in
+        // A cold search is a few thousand cache misses (bucket offsets, member lists, candidate rows), each
+        // depending on the one before. Taken bucket by bucket they barely overlap. In passes, each pass prefetching
+        // what the next one reads, many are in flight at once: 1M PDQ 0.14 → 0.095 ms, 10M 0.39 → 0.25 ms (cold,
+        // IndexBench).
+        var probes: [Int] = []
+        probes.reserveCapacity(lookups)
+        var probeEnds = [Int](repeating: 0, count: slotCount)
+        var candidates: [UInt32] = []
+        candidates.reserveCapacity(Int(expectedRows * 1.25) + 64)
+        var slotEnds = [Int](repeating: 0, count: slotCount)
+        tables.offsets.withUnsafeBufferPointer { offsets in
+            tables.members.withUnsafeBufferPointer { members in
+                // 1. The buckets within each slot's radius, slot by slot; prefetch their offsets.
+                for k in 0..<slotCount {
+                    let r = slotRadius(k, radius: radius)
+                    if r >= 0 {
+                        let base = tables.bases[k]
+                        Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
+                            let bucket = base + Int(value)
+                            if let first = offsets.baseAddress { hm_prefetch(first + bucket) }
+                            probes.append(bucket)
+                        }
+                    }
+                    probeEnds[k] = probes.count
+                }
+                // 2. Prefetch each bucket's member list.
+                if let firstMember = members.baseAddress {
+                    for bucket in probes { hm_prefetch(firstMember + Int(offsets[bucket])) }
+                }
+                // 3. The candidate rows, slot by slot (`verify` prefetches the rows as it goes).
+                var start = 0
+                for k in 0..<slotCount {
+                    for bucket in probes[start..<probeEnds[k]] {
+                        if !offsets.isEmpty {
+                            candidates += UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)])
+                        }
+                        if !recent.isEmpty, let rows = recent[bucket] { candidates += rows }
+                    }
+                    start = probeEnds[k]
+                    slotEnds[k] = candidates.count
+                }
+            }
+        }
+        // 4. Verify, reporting each row from the first slot that finds it, so it is reported once.
+        candidates.withUnsafeBufferPointer { candidates in
+            var start = 0
             for k in 0..<slotCount {
-                let r = slotRadius(k, radius: radius)
-                guard r >= 0 else { continue }
-                let base = tables.bases[k]
-                func found(_ row: Int, _ distance: Int) {
-                    // Report from the first slot that finds the row, so each row is reported once.
+                HammingKernels.verify(
+                    limbs,
+                    limbCount: Hash.limbCount,
+                    positions: UnsafeBufferPointer(rebasing: candidates[start..<slotEnds[k]]),
+                    query: queryLimbs,
+                    radius: radius
+                ) { row, distance in
                     if k > 0 {
                         let entry = hash(row: row)
                         for j in 0..<k {
@@ -301,24 +351,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                     }
                     if isLive(row) { onHit(row, distance) }
                 }
-                func verify(_ positions: UnsafeBufferPointer<UInt32>) {
-                    guard !positions.isEmpty else { return }
-                    HammingKernels.verify(
-                        limbs,
-                        limbCount: Hash.limbCount,
-                        positions: positions,
-                        query: queryLimbs,
-                        radius: radius,
-                        onHit: found
-                    )
-                }
-                Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
-                    let bucket = base + Int(value)
-                    if !tables.offsets.isEmpty {
-                        verify(UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)]))
-                    }
-                    if !recent.isEmpty, let rows = recent[bucket] { rows.withUnsafeBufferPointer(verify) }
-                }
+                start = slotEnds[k]
             }
         }
     }

@@ -1,12 +1,16 @@
 #ifndef HASHMATCH_CKERNELS_H
 #define HASHMATCH_CKERNELS_H
 
-// Vector kernels that need an instruction set beyond the package's x86-64-v2 baseline, compiled for it per function
-// and chosen at run time: Swift cannot target one function at AVX2, C can (`__attribute__((target("avx2")))`).
+// What Swift cannot say: vector kernels that need an instruction set beyond the package's x86-64-v2 baseline,
+// compiled for it per function and chosen at run time (`__attribute__((target("avx2")))`), and a prefetch hint.
 // Plain C types only; no state, no allocation.
 
 #include <stddef.h>
 #include <stdint.h>
+
+/// Asks the CPU to start loading the cache line holding `address` (a hint: no fault, no effect on results).
+/// Searches that know their next few hundred random reads issue them all first, so the misses overlap.
+static inline void hm_prefetch(const void *address) { __builtin_prefetch(address, 0, 3); }
 
 /// 1 when this CPU runs `hm_lanczos_rows_avx2` (x86-64 with AVX2), else 0 (always 0 elsewhere, where that function
 /// does not exist).
