@@ -1,6 +1,6 @@
 // IndexBench: times hashmatch's Hamming indexes on a hash file that a reference (faiss, pybktree) reads too.
 //
-//   IndexBench --bits 64|256 --base base.bin --queries queries.bin --radius R [--kinds linear,bktree,mih,auto]
+//   IndexBench --bits 64|256 --base base.bin --queries queries.bin --radius R [--kinds linear,bktree,mih,auto,mihN]
 //              [--repeat N] [--group G]
 //
 // Files are raw little-endian rows of bits/8 bytes (a 256-bit row is w0…w3, each 8 bytes LE), no header:
@@ -157,6 +157,14 @@ func run<Hash: HammingHash>(_: Hash.Type, _ arguments: Arguments) {
         case "auto":
             measure("AutoIndex", arguments: arguments, entries: entries, queries: queries) {
                 AutoIndex(entries: $0, radius: arguments.radius)
+            }
+        case let kind where kind.hasPrefix("mih"):
+            // mihN: multi-index hashing with N slots, to compare layouts against the one AutoIndex picks.
+            guard let slots = Int(kind.dropFirst(3)), slots * 22 >= Hash.bitWidth, slots <= Hash.bitWidth else {
+                fail("unknown index kind \(kind)")
+            }
+            measure("MultiIndexHashing \(slots) slots", arguments: arguments, entries: entries, queries: queries) {
+                MultiIndexHashing(entries: $0, slotCount: slots)
             }
         default: fail("unknown index kind \(kind)")
         }
