@@ -149,6 +149,16 @@ def main(argv=None):
     parser.add_argument("operation", choices=["ping", "stats", "reload", "hash", "match", "lookup", "bench-lookup"])
     parser.add_argument("inputs", nargs="*")
     args = parser.parse_args(argv)
+    if args.operation == "bench-lookup" and len(args.inputs) != 1:
+        parser.error("bench-lookup takes one ALG:HEX hash")
+    if args.operation in ("lookup", "bench-lookup"):
+        if not args.inputs:
+            parser.error("lookup takes one or more ALG:HEX hashes")
+        for text in args.inputs:
+            if ":" not in text:
+                parser.error(f"{text!r} is not ALG:HEX (e.g. pdq:<64 hex digits>)")
+    if args.operation in ("hash", "match") and not args.inputs:
+        parser.error(f"{args.operation} takes one or more image files (- for standard input)")
 
     token = None
     if args.token_file:
