@@ -4,7 +4,7 @@
 //   bytes ─► CImageCodecs (C: libjpeg-turbo, libpng) ─► ImageDecoding (Image value, typed errors)
 //         ─► PerceptualHashing (PDQ, pHash, dHash, aHash; Hash256/Hash64; + CKernels: AVX2 loops in C)
 //         ─► Fingerprinting (decode + every hash + MD5/SHA digests of one input)
-//         ─► HashIndex (BK-tree, linear scan, multi-index hashing)
+//         ─► HashIndex (BK-tree, linear scan, multi-index hashing; + CKernels: the prefetch hint)
 //         ─► HashSets (hash-set files, importers, exporters)
 //         ─► Matching (Matcher: thresholds, quality gate, dihedral; the catalogue of loaded sets)
 //         ─► MatchService (the match socket: framed protocol + HTTP/1.1 on swift-nio; worker pool, hot reload)
