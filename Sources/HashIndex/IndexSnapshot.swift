@@ -5,18 +5,21 @@
 /// | offset | size | field |
 /// |---|---|---|
 /// | 0 | 4 | magic `HMIX` |
-/// | 4 | 2 | version: 1 (entries only) or 2 (entries, then multi-index tables) |
+/// | 4 | 2 | version: 1 (entries only), or 3 (entries, then multi-index tables); 2 (older tables) still loads |
 /// | 6 | 2 | hash width in bits (64 or 256) |
 /// | 8 | 8 | entry count n |
 /// | 16 | 8·L·n | limbs, L = width/64 per entry, most significant first |
 /// | … | 4·n | ids |
 /// | … | 0 or 4 | zero padding to a multiple of 8 |
-/// | … | | version 2 only: the `SlotTables` of `MultiIndexHashing`, below |
+/// | … | | versions 2 and 3 only: the `SlotTables` of `MultiIndexHashing`, below |
 /// | … | 8 | checksum of every byte before it |
 ///
-/// The tables: u32 slot count m, u32 zero, m slot widths of one byte each (zero-padded to a multiple of 8), u32
-/// bucket offsets (B + 1 of them, B = Σ 2^width), u32 members (m·n), each array zero-padded to a multiple of 8.
-/// Loading them is a copy, where rebuilding them is a counting sort per slot (2.3 s of a 10M-entry load before).
+/// The tables: u32 slot count m; in version 3 then u8 member width w (3 or 4), u8 position form f, u16 zero (version
+/// 2: u32 zero, w = 4, f = 0); m slot widths of one byte each; the `BucketOffsets` of the B + 1 bucket positions (B =
+/// Σ 2^width): f = 0, B + 1 u32 positions; f = 1, ⌈(B + 1) / 256⌉ u32 block starts, then B + 1 u16 offsets from them;
+/// then the members, m·n row numbers of w little-endian bytes each. Every array is zero-padded to a multiple of 8.
+/// Loading the tables is a copy (a version-2 snapshot's members are repacked), where rebuilding them is a counting
+/// sort per slot (2.3 s of a 10M-entry load before).
 ///
 /// The checksum is `SnapshotChecksum` (FNV-1a-64 over little-endian words in four interleaved lanes).
 enum IndexSnapshot {
@@ -36,27 +39,36 @@ enum IndexSnapshot {
     /// - Complexity: O(n), plus the tables' size.
     static func encode(limbs: [UInt64], ids: [UInt32], limbCount: Int, tables: SlotTables? = nil) -> [UInt8] {
         precondition(limbs.count == ids.count * limbCount)
-        let tables = tables.flatMap { $0.offsets.isEmpty ? nil : $0 }
+        let tables = tables.flatMap { $0.rowCount == 0 ? nil : $0 }
         precondition(tables.map { $0.rowCount == ids.count } ?? true)
         var bytes = [UInt8]()
         let tableBytes = tables.map {
-            8 + padded($0.slotCount) + padded(4 * $0.offsets.count) + padded(4 * $0.members.count)
+            8 + padded($0.slotCount) + padded(4 * $0.offsets.blockStarts.count) + padded(2 * $0.offsets.relative.count)
+                + padded(4 * $0.offsets.plain.count) + padded($0.memberBytes.count)
         }
         bytes.reserveCapacity(headerSize + limbs.count * 8 + padded(ids.count * 4) + (tableBytes ?? 0) + 8)
         bytes += magic
-        append(tables == nil ? 1 : 2, size: 2, to: &bytes)
+        append(tables == nil ? 1 : 3, size: 2, to: &bytes)
         append(UInt64(limbCount * 64), size: 2, to: &bytes)
         append(UInt64(ids.count), size: 8, to: &bytes)
         SnapshotBytes.append(limbs, to: &bytes)
         SnapshotBytes.append(ids, to: &bytes)
         pad(&bytes)
         if let tables {
-            append(UInt64(tables.slotCount), size: 8, to: &bytes)
+            append(UInt64(tables.slotCount), size: 4, to: &bytes)
+            append(UInt64(tables.memberWidth), size: 1, to: &bytes)
+            append(tables.offsets.isCompact ? 1 : 0, size: 3, to: &bytes)
             bytes += tables.widths.map { UInt8($0) }
             pad(&bytes)
-            SnapshotBytes.append(tables.offsets, to: &bytes)
+            if tables.offsets.isCompact {
+                SnapshotBytes.append(tables.offsets.blockStarts, to: &bytes)
+                pad(&bytes)
+                SnapshotBytes.append(tables.offsets.relative, to: &bytes)
+            } else {
+                SnapshotBytes.append(tables.offsets.plain, to: &bytes)
+            }
             pad(&bytes)
-            SnapshotBytes.append(tables.members, to: &bytes)
+            bytes += tables.memberBytes
             pad(&bytes)
         }
         append(SnapshotChecksum.of(bytes[...]), size: 8, to: &bytes)
@@ -82,7 +94,7 @@ enum IndexSnapshot {
         }
         guard Array(bytes[0..<4]) == magic else { throw .badMagic }
         let version = UInt16(read(bytes, at: 4, size: 2))
-        guard version == 1 || version == 2 else { throw .unsupportedVersion(version) }
+        guard (1...3).contains(version) else { throw .unsupportedVersion(version) }
         let width = Int(read(bytes, at: 6, size: 2))
         guard width == limbCount * 64 else { throw .wrongHashWidth(expected: limbCount * 64, found: width) }
         let count = read(bytes, at: 8, size: 8)
@@ -94,11 +106,22 @@ enum IndexSnapshot {
         var expected = entriesEnd + 8
         var widths: [Int] = []
         var bucketCount = 0
-        if version == 2 {
+        var memberWidth = 4
+        var compactOffsets = false
+        if version >= 2 {
             guard bytes.count >= entriesEnd + 16 else {
                 throw .wrongSize(expected: entriesEnd + 16, found: bytes.count)
             }
-            let m = read(bytes, at: entriesEnd, size: 8)
+            // Version 2 stored m in 8 bytes; version 3 splits them into m, the member width and the position form.
+            let m = read(bytes, at: entriesEnd, size: version == 2 ? 8 : 4)
+            if version == 3 {
+                let stored = read(bytes, at: entriesEnd + 4, size: 1)
+                guard stored == 3 || stored == 4 else { throw .malformedTables("\(stored)-byte members") }
+                memberWidth = Int(stored)
+                let form = read(bytes, at: entriesEnd + 5, size: 3)
+                guard form <= 1 else { throw .malformedTables("bucket position form \(form)") }
+                compactOffsets = form == 1
+            }
             guard m >= 1 && m <= UInt64(width) && bytes.count >= entriesEnd + 8 + padded(Int(m)) + 8 else {
                 throw .malformedTables("\(m) slots")
             }
@@ -108,7 +131,9 @@ enum IndexSnapshot {
             }
             bucketCount = SlotTables.bucketCount(widths: widths)
             guard UInt64(n) * m < UInt64(UInt32.max) else { throw .implausibleCount(count) }
-            expected += 8 + padded(Int(m)) + padded(4 * (bucketCount + 1)) + padded(4 * n * Int(m))
+            expected +=
+                8 + padded(Int(m)) + offsetBytes(positions: bucketCount + 1, compact: compactOffsets)
+                + padded(memberWidth * n * Int(m))
         }
         guard bytes.count == expected else { throw .wrongSize(expected: expected, found: bytes.count) }
         let stored = read(bytes, at: expected - 8, size: 8)
@@ -118,11 +143,51 @@ enum IndexSnapshot {
         let ids: [UInt32] = SnapshotBytes.load(bytes, at: headerSize + limbBytes, count: n)
         guard !widths.isEmpty else { return Contents(limbs: limbs, ids: ids, tables: nil) }
         let offsetsAt = entriesEnd + 8 + padded(widths.count)
-        let offsets: [UInt32] = SnapshotBytes.load(bytes, at: offsetsAt, count: bucketCount + 1)
-        let membersAt = offsetsAt + padded(4 * (bucketCount + 1))
-        let members: [UInt32] = SnapshotBytes.load(bytes, at: membersAt, count: n * widths.count)
-        let tables = try SlotTables(widths: widths, offsets: offsets, members: members, rowCount: n)
+        let offsets: BucketOffsets
+        if compactOffsets {
+            let blocks = (bucketCount + 1 + BucketOffsets.blockSize - 1) / BucketOffsets.blockSize
+            offsets = BucketOffsets(
+                blockStarts: SnapshotBytes.load(bytes, at: offsetsAt, count: blocks),
+                relative: SnapshotBytes.load(bytes, at: offsetsAt + padded(4 * blocks), count: bucketCount + 1)
+            )
+        } else {
+            let positions: [UInt32] = SnapshotBytes.load(bytes, at: offsetsAt, count: bucketCount + 1)
+            // Version 2 knew only this form: compacted as a build would (unchecked positions may not rise, and
+            // then stay plain for the checks to refuse).
+            offsets = version == 2 && Self.rises(positions) ? BucketOffsets(positions) : BucketOffsets(plain: positions)
+        }
+        let membersAt = offsetsAt + offsetBytes(positions: bucketCount + 1, compact: compactOffsets)
+        let memberCount = n * widths.count
+        let members: [UInt8]
+        if version == 2 {
+            (members, memberWidth) = SlotTables.packedMembers(
+                words: SnapshotBytes.load(bytes, at: membersAt, count: memberCount),
+                rowCount: n
+            )
+        } else {
+            let stored = UnsafeRawBufferPointer(rebasing: bytes[membersAt..<membersAt + memberCount * memberWidth])
+            members = SlotTables.packedMembers(copying: stored)
+        }
+        let tables = try SlotTables(
+            widths: widths,
+            offsets: offsets,
+            members: members,
+            memberWidth: memberWidth,
+            rowCount: n
+        )
         return Contents(limbs: limbs, ids: ids, tables: tables)
+    }
+
+    /// Whether `positions` never fall.
+    private static func rises(_ positions: [UInt32]) -> Bool {
+        zip(positions, positions.dropFirst()).allSatisfy { $0 <= $1 }
+    }
+
+    /// The padded size of `positions` bucket positions in the compact or plain form.
+    private static func offsetBytes(positions: Int, compact: Bool) -> Int {
+        guard compact else { return padded(4 * positions) }
+        let blocks = (positions + BucketOffsets.blockSize - 1) / BucketOffsets.blockSize
+        return padded(4 * blocks) + padded(2 * positions)
     }
 
     /// `size` rounded up to a multiple of 8.

@@ -16,10 +16,10 @@ import CKernels
 /// indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows (a counting sort per slot:
 /// 0.2 s for 1M PDQ entries, 2.4 s for 10M, IndexBench), so a change costs amortised O(m).
 ///
-/// Memory: the packed entries plus 4 bytes per entry per slot (PDQ, 16 slots: 36 + 64 = 100 bytes per entry), plus
-/// 4 bytes per bucket (4 MiB for PDQ) and the id map. The snapshot holds the tables, so loading is a copy. When the
-/// enumeration would touch more rows than the set holds (large radius for the slot width), the search falls back to a
-/// linear scan, so it is never much slower than `LinearScan`.
+/// Memory: the packed entries plus 3 bytes per entry per slot below 16.7M rows, 4 above (PDQ, 16 slots: 36 + 48 =
+/// 84 bytes per entry), plus about 2 bytes per bucket (2 MiB for 16-bit PDQ slots) and the id map. The snapshot holds
+/// the tables, so loading is a copy. When the enumeration would touch more rows than the set holds (large radius for the
+/// slot width), the search falls back to a linear scan, so it is never much slower than `LinearScan`.
 public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// `Hash.limbCount` limbs per row, most significant first; rows are never moved between rebuilds.
     private var limbs: [UInt64] = []
@@ -62,7 +62,8 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// candidates); wider slots trade more neighbours for far fewer candidates (12 slots of 21–22 bits: 2k
     /// neighbours, 7.3k candidates). Measured on random queries (`IndexBench --repeat 1`): 1M PDQ, 16 slots
     /// 0.14 ms, 13 slots 0.18 ms, so 16 stay there. Slot widths go up to 22 bits, as long as the bucket offsets take
-    /// no more memory than the rows they index, and a wider layout must promise at least a fifth less work.
+    /// no more memory than the rows they index, and a wider layout must promise at least a fifth less work. (The
+    /// model counts 4 bytes a bucket, as when it was measured; `BucketOffsets` now takes about 2.)
     ///
     /// - Complexity: O(bits).
     public static func recommendedSlotCount(count: Int, radius: Int) -> Int {
@@ -296,28 +297,32 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             let slotEnds = UnsafeMutableBufferPointer(rebasing: scratch[(lookups + slotCount)...])
             var probeCount = 0
             var candidateCount = 0
-            tables.offsets.withUnsafeBufferPointer { offsets in
-                // 1. The buckets within each slot's radius, slot by slot; prefetch their offsets.
-                for k in 0..<slotCount {
-                    let r = slotRadius(k, radius: radius)
-                    if r >= 0 {
-                        let base = tables.bases[k]
-                        Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
-                            let bucket = base + Int(value)
-                            if !offsets.isEmpty { hm_prefetch(offsets.baseAddress! + bucket) }
-                            probes[probeCount] = bucket
-                            probeCount += 1
+            let indexed = tables.rowCount > 0
+            tables.offsets.withView { offsets in
+                tables.withMembers { members in
+                    // 1. The buckets within each slot's radius, slot by slot; prefetch their positions.
+                    for k in 0..<slotCount {
+                        let r = slotRadius(k, radius: radius)
+                        if r >= 0 {
+                            let base = tables.bases[k]
+                            Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
+                                let bucket = base + Int(value)
+                                if indexed { hm_prefetch(offsets.address(of: bucket)) }
+                                probes[probeCount] = bucket
+                                probeCount += 1
+                            }
                         }
+                        probeEnds[k] = probeCount
                     }
-                    probeEnds[k] = probeCount
-                }
-                // 2. Prefetch each bucket's member list, and count the candidates.
-                tables.members.withUnsafeBufferPointer { members in
+                    // 2. Prefetch each bucket's member list (both ends: it may straddle two cache lines), and count
+                    // the candidates.
                     for bucket in probes[..<probeCount] {
-                        if !offsets.isEmpty {
-                            let start = Int(offsets[bucket])
-                            hm_prefetch(members.baseAddress! + start)
-                            candidateCount += Int(offsets[bucket + 1]) - start
+                        if indexed {
+                            let start = offsets.position(bucket)
+                            let end = offsets.position(bucket + 1)
+                            hm_prefetch(members.address(of: start))
+                            if end > start + 1 { hm_prefetch(members.address(of: end - 1)) }
+                            candidateCount += end - start
                         }
                         if !recent.isEmpty, let rows = recent[bucket] { candidateCount += rows.count }
                     }
@@ -326,23 +331,27 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: candidateCount) { candidates in
                 // 3. The candidate rows, slot by slot (`verify` prefetches the rows as it goes).
                 var filled = 0
-                func gather(_ rows: UnsafeBufferPointer<UInt32>) {
-                    _ = UnsafeMutableBufferPointer(rebasing: candidates[filled..<filled + rows.count]).initialize(
-                        from: rows
-                    )
-                    filled += rows.count
-                }
-                tables.members.withUnsafeBufferPointer { members in
-                    var start = 0
-                    for k in 0..<slotCount {
-                        for bucket in probes[start..<probeEnds[k]] {
-                            if !members.isEmpty {
-                                gather(UnsafeBufferPointer(rebasing: members[tables.range(ofBucket: bucket)]))
+                tables.offsets.withView { offsets in
+                    tables.withMembers { members in
+                        var start = 0
+                        for k in 0..<slotCount {
+                            for bucket in probes[start..<probeEnds[k]] {
+                                let positions =
+                                    indexed ? offsets.position(bucket)..<offsets.position(bucket + 1) : 0..<0
+                                if !positions.isEmpty {
+                                    members.copy(positions, to: candidates.baseAddress! + filled)
+                                    filled += positions.count
+                                }
+                                if !recent.isEmpty, let rows = recent[bucket] {
+                                    for row in rows {
+                                        candidates[filled] = row
+                                        filled += 1
+                                    }
+                                }
                             }
-                            if !recent.isEmpty, let rows = recent[bucket] { rows.withUnsafeBufferPointer(gather) }
+                            start = probeEnds[k]
+                            slotEnds[k] = filled
                         }
-                        start = probeEnds[k]
-                        slotEnds[k] = filled
                     }
                 }
                 // 4. Verify, reporting each row from the first slot that finds it, so it is reported once.

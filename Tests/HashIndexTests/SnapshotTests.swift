@@ -17,10 +17,11 @@ struct SnapshotTests {
         for source in sources {
             let bytes = source.serialize()
             // Header + 32 bytes of limbs and 4 of id per entry + checksum; multi-index hashing adds its tables:
-            // slot count, 16 one-byte widths, 16 × 2^16 + 1 bucket offsets (padded to 8 bytes), 16 rows per entry.
-            let tables = source is MultiIndexHashing<Hash256> ? 8 + 16 + (16 * 65_536 + 1) * 4 + 4 + 16 * 500 * 4 : 0
+            // slot count, member width and position form, 16 one-byte widths, the bucket positions, 16 rows of 3
+            // bytes per entry.
+            let tables = source is MultiIndexHashing<Hash256> ? Self.TableLayout(rows: 500).size : 0
             #expect(bytes.count == 16 + 500 * 36 + tables + 8)
-            #expect(bytes[4] == (tables > 0 ? 2 : 1))
+            #expect(bytes[4] == (tables > 0 ? 3 : 1))
             let loaded: [any HammingIndex<Hash256>] = [
                 try LinearScan<Hash256>(snapshot: bytes), try BKTree<Hash256>(snapshot: bytes),
                 try MultiIndexHashing<Hash256>(snapshot: bytes), try AutoIndex<Hash256>(snapshot: bytes),
@@ -72,8 +73,8 @@ struct SnapshotTests {
         magic[0] = UInt8(ascii: "X")
         #expect(throws: SnapshotError.badMagic) { try LinearScan<Hash256>(snapshot: magic) }
         var version = bytes
-        version[4] = 3
-        #expect(throws: SnapshotError.unsupportedVersion(3)) { try LinearScan<Hash256>(snapshot: version) }
+        version[4] = 4
+        #expect(throws: SnapshotError.unsupportedVersion(4)) { try LinearScan<Hash256>(snapshot: version) }
         #expect(throws: SnapshotError.wrongHashWidth(expected: 64, found: 256)) {
             try LinearScan<Hash64>(snapshot: bytes)
         }
@@ -112,18 +113,122 @@ struct SnapshotTests {
             let sum = Self.referenceChecksum(damaged)
             return damaged + (0..<8).map { UInt8(truncatingIfNeeded: sum >> UInt64(8 * $0)) }
         }
-        let tables = 16 + 4 * 36  // header, entries
-        let members = tables + 8 + 16 + (16 * 65_536 + 1) * 4 + 4
+        let layout = TableLayout(rows: 4)
+        let tables = layout.tables
+        let members = layout.members
         let pastTheRows = resealed { $0[members] = 4 }
         #expect(throws: SnapshotError.malformedTables("a member beyond the rows")) {
             try MultiIndexHashing<Hash256>(snapshot: pastTheRows)
         }
         let badWidths = resealed { $0[tables + 8] = 17 }
         #expect(throws: SnapshotError.self) { try MultiIndexHashing<Hash256>(snapshot: badWidths) }
-        let fallingOffsets = resealed { $0[tables + 8 + 16 + 4 * 100] = 0xff }
+        let fallingStarts = resealed { $0[layout.blockStarts + 4 * 100] = 0xff }
+        #expect(throws: SnapshotError.self) { try AutoIndex<Hash256>(snapshot: fallingStarts) }
+        let fallingOffsets = resealed { $0[layout.relative + 2 * 300] = 0xff }
         #expect(throws: SnapshotError.self) { try AutoIndex<Hash256>(snapshot: fallingOffsets) }
+        let unknownForm = resealed { $0[tables + 5] = 2 }
+        #expect(throws: SnapshotError.malformedTables("bucket position form 2")) {
+            try MultiIndexHashing<Hash256>(snapshot: unknownForm)
+        }
         // The entries alone still load into the kinds that ignore the tables.
         #expect((try? LinearScan<Hash256>(snapshot: bytes))?.count == 4)
+    }
+
+    /// Where the tables of a PDQ multi-index snapshot with 16-bit slots and `rows` rows lie, in the compact form:
+    /// 16 × 2^16 + 1 bucket positions as 4097 u32 block starts and u16 offsets, then 3-byte members.
+    struct TableLayout {
+        static let positions = 16 * 65_536 + 1
+        static let blocks = (positions + 255) / 256
+        let rows: Int
+        var tables: Int { 16 + rows * 36 }
+        var blockStarts: Int { tables + 8 + 16 }
+        var relative: Int { blockStarts + Self.blocks * 4 + 4 }
+        var members: Int { relative + Self.positions * 2 + 6 }
+        var size: Int { members + (16 * rows * 3 + 7) / 8 * 8 - tables }
+    }
+
+    /// A 500-entry multi-index snapshot rewritten with plain u32 bucket positions and 4-byte members: as version 2
+    /// wrote them, or as version 3 writes them past 16.7M rows (or when a block's positions overflow 16 bits).
+    private static func withWordMembers(_ bytes: [UInt8], version: UInt8) -> [UInt8] {
+        let layout = TableLayout(rows: 500)
+        #expect(Array(bytes[layout.tables..<layout.tables + 8]) == [16, 0, 0, 0, 3, 1, 0, 0])
+        func u32(_ at: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(bytes[at + $1]) << UInt32(8 * $1) } }
+        func u16(_ at: Int) -> UInt32 { UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 }
+        var widened = Array(bytes[..<layout.blockStarts])
+        widened.reserveCapacity(bytes.count + 2 * TableLayout.positions + 16 * 500)
+        widened[4] = version
+        widened[layout.tables + 4] = version == 2 ? 0 : 4
+        widened[layout.tables + 5] = 0
+        for b in 0..<TableLayout.positions {
+            let position = u32(layout.blockStarts + 4 * (b / 256)) + u16(layout.relative + 2 * b)
+            for k in 0..<4 { widened.append(UInt8(truncatingIfNeeded: position >> UInt32(8 * k))) }
+        }
+        widened += [0, 0, 0, 0]
+        for k in 0..<16 * 500 {
+            widened += bytes[layout.members + 3 * k..<layout.members + 3 * k + 3]
+            widened.append(0)
+        }
+        let sum = referenceChecksum(widened)
+        return widened + (0..<8).map { UInt8(truncatingIfNeeded: sum >> UInt64(8 * $0)) }
+    }
+
+    @Test func fourByteMembersLoad() throws {
+        let entries = Self.sample(count: 500)
+        let bytes = MultiIndexHashing(entries: entries).serialize()
+        var data = TestData<Hash256>(seed: 7)
+        let queries = data.queries(near: entries.map(\.hash), count: 40, radius: 31)
+        for version: UInt8 in [2, 3] {
+            let widened = Self.withWordMembers(bytes, version: version)
+            let index = try MultiIndexHashing<Hash256>(snapshot: widened)
+            #expect(index.count == 500)
+            for query in queries {
+                var found: [IndexHit] = []
+                index.search(query, radius: 31, into: &found)
+                let reference = BruteForce.search(
+                    Dictionary(uniqueKeysWithValues: entries.map { ($0.id, $0.hash) }),
+                    query,
+                    radius: 31
+                )
+                #expect(Set(found.map(\.id)) == Set(reference.map(\.id)))
+            }
+            // Re-serialised, version 2's members are packed to 3 bytes; version 3's stay as they were stored.
+            let rewritten = index.serialize()
+            let expected = version == 2 ? bytes : widened
+            #expect(rewritten.count == expected.count)
+            let same = rewritten == expected
+            #expect(same)
+        }
+        // A 3-byte width is refused where 4 bytes were announced but 3 stored.
+        var lying = Array(bytes.dropLast(8))
+        lying[TableLayout(rows: 500).tables + 4] = 4
+        let sum = Self.referenceChecksum(lying)
+        lying += (0..<8).map { UInt8(truncatingIfNeeded: sum >> UInt64(8 * $0)) }
+        #expect(throws: SnapshotError.self) { try MultiIndexHashing<Hash256>(snapshot: lying) }
+    }
+
+    @Test func crowdedBucketsKeepPlainPositions() throws {
+        // 70,000 copies of one hash and 1,000 others: each slot has a bucket of 70,000 rows, more than a block's
+        // 16-bit offsets can span, so the positions are kept as 4 bytes each.
+        var data = TestData<Hash64>(seed: 11)
+        let crowded = data.randomHash()
+        let entries = (0..<71_000).map { (hash: $0 < 70_000 ? crowded : data.randomHash(), id: UInt32($0)) }
+        let index = MultiIndexHashing(entries: entries)
+        let bytes = index.serialize()
+        let tables = 16 + 71_000 * 12
+        #expect(Array(bytes[tables..<tables + 8]) == [4, 0, 0, 0, 3, 0, 0, 0])
+        let loaded = try MultiIndexHashing<Hash64>(snapshot: bytes)
+        let reference = Dictionary(uniqueKeysWithValues: entries.map { ($0.id, $0.hash) })
+        for query in [crowded, data.flip(crowded, bits: 3)]
+            + data.queries(near: entries.map(\.hash).suffix(1_000), count: 20, radius: 8)
+        {
+            let expected = BruteForce.search(reference, query, radius: 8)
+            for candidate in [index, loaded] {
+                var found: [IndexHit] = []
+                candidate.search(query, radius: 8, into: &found)
+                #expect(found.count == expected.count)
+                #expect(Set(found.map(\.id)) == Set(expected.map(\.id)))
+            }
+        }
     }
 
     @Test func checksumMatchesAnIndependentImplementation() {
