@@ -627,10 +627,15 @@ class Soak:
         self.tally.sent(kind)
         try:
             started = time.monotonic()
-            for i in range(len(data) if drip else 1):
-                conn.send(data[i:i + 1] if drip else data)
-                if drip and select.select([conn.sock], [], [], 0.1)[0]:
-                    break
+            try:
+                for i in range(len(data) if drip else 1):
+                    conn.send(data[i:i + 1] if drip else data)
+                    if drip and select.select([conn.sock], [], [], 0.1)[0]:
+                        break
+            except (BrokenPipeError, ConnectionResetError):
+                # The server answered and closed between two drips (a busy client can miss the 100 ms window):
+                # its answer is still in the socket, read below like any other.
+                pass
             conn.sock.settimeout(LIMITS["read_timeout"] + 8)
             status, rid, body = conn.receive()
             elapsed = time.monotonic() - started
