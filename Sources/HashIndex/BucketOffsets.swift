@@ -6,7 +6,10 @@
 /// set of near-duplicate hashes) cannot be written that way, so then every position is kept as 4 bytes.
 struct BucketOffsets: Sendable {
     private static let blockShift = 8
-    static let blockSize = 1 << blockShift
+    private static let blockSize = 1 << blockShift
+
+    /// The blocks (and block starts) of `positions` positions in the compact form.
+    static func blockCount(positions: Int) -> Int { (positions + blockSize - 1) / blockSize }
 
     /// The compact form: the position of each block's first bucket, and each position's offset from it.
     private(set) var blockStarts: [UInt32] = []
@@ -21,7 +24,7 @@ struct BucketOffsets: Sendable {
     ///
     /// - Complexity: O(n).
     init(_ positions: [UInt32]) {
-        let blocks = (positions.count + Self.blockSize - 1) / Self.blockSize
+        let blocks = Self.blockCount(positions: positions.count)
         var starts = [UInt32](repeating: 0, count: blocks)
         var relative = [UInt16](repeating: 0, count: positions.count)
         let fits = positions.withUnsafeBufferPointer { positions in
@@ -51,7 +54,7 @@ struct BucketOffsets: Sendable {
 
     /// Positions as a snapshot stores them, unchecked (the caller checks them through `withView`).
     init(blockStarts: [UInt32], relative: [UInt16]) {
-        precondition(blockStarts.count == (relative.count + Self.blockSize - 1) / Self.blockSize)
+        precondition(blockStarts.count == Self.blockCount(positions: relative.count))
         self.blockStarts = blockStarts
         self.relative = relative
     }

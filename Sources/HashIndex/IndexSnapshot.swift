@@ -145,16 +145,16 @@ enum IndexSnapshot {
         let offsetsAt = entriesEnd + 8 + padded(widths.count)
         let offsets: BucketOffsets
         if compactOffsets {
-            let blocks = (bucketCount + 1 + BucketOffsets.blockSize - 1) / BucketOffsets.blockSize
+            let blocks = BucketOffsets.blockCount(positions: bucketCount + 1)
             offsets = BucketOffsets(
                 blockStarts: SnapshotBytes.load(bytes, at: offsetsAt, count: blocks),
                 relative: SnapshotBytes.load(bytes, at: offsetsAt + padded(4 * blocks), count: bucketCount + 1)
             )
         } else {
             let positions: [UInt32] = SnapshotBytes.load(bytes, at: offsetsAt, count: bucketCount + 1)
-            // Version 2 knew only this form: compacted as a build would (unchecked positions may not rise, and
-            // then stay plain for the checks to refuse).
-            offsets = version == 2 && Self.rises(positions) ? BucketOffsets(positions) : BucketOffsets(plain: positions)
+            // Version 2 knew only this form: compacted as a build would. Compacting keeps every value (a position
+            // below its block's start does not fit and keeps the plain form), so the checks see the same positions.
+            offsets = version == 2 ? BucketOffsets(positions) : BucketOffsets(plain: positions)
         }
         let membersAt = offsetsAt + offsetBytes(positions: bucketCount + 1, compact: compactOffsets)
         let memberCount = n * widths.count
@@ -178,15 +178,10 @@ enum IndexSnapshot {
         return Contents(limbs: limbs, ids: ids, tables: tables)
     }
 
-    /// Whether `positions` never fall.
-    private static func rises(_ positions: [UInt32]) -> Bool {
-        zip(positions, positions.dropFirst()).allSatisfy { $0 <= $1 }
-    }
-
     /// The padded size of `positions` bucket positions in the compact or plain form.
     private static func offsetBytes(positions: Int, compact: Bool) -> Int {
         guard compact else { return padded(4 * positions) }
-        let blocks = (positions + BucketOffsets.blockSize - 1) / BucketOffsets.blockSize
+        let blocks = BucketOffsets.blockCount(positions: positions)
         return padded(4 * blocks) + padded(2 * positions)
     }
 
