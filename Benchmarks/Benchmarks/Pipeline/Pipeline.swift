@@ -18,8 +18,10 @@ let benchmarks: @Sendable () -> Void = {
         thresholds: [
             // Wall clock is noisy on shared machines: flag a 25 % slower median. Allocation counts are
             // deterministic: any extra malloc in a stage that should reuse its buffers is a regression.
-            .wallClock: .init(relative: [.p50: 25.0, .p90: 35.0]),
-            .cpuTotal: .init(relative: [.p50: 25.0, .p90: 35.0]),
+            // The 2-core VM these were recorded on moves about 2× with its load: aHash on 1024×768 measured p90
+            // 424 µs, then 649 µs minutes later with nothing changed. So 100 %: a change in kind, not 30 %.
+            .wallClock: .init(relative: [.p50: 100.0, .p90: 100.0]),
+            .cpuTotal: .init(relative: [.p50: 100.0, .p90: 100.0]),
             .mallocCountTotal: .init(absolute: [.p50: 2, .p90: 4]),
             .peakMemoryResident: .init(relative: [.p90: 10.0]),
         ]
