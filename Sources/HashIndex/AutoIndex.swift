@@ -99,6 +99,11 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
     /// - Complexity: O(1).
     public func hash(id: UInt32) -> Hash? { index.hash(id: id) }
 
+    /// Calls `body` with every entry once.
+    ///
+    /// - Complexity: O(n).
+    public func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void) { index.forEachEntry(body) }
+
     /// Adds or replaces an entry.
     ///
     /// - Complexity: that of the kind chosen.

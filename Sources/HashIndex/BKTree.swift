@@ -88,6 +88,16 @@ public struct BKTree<Hash: HammingHash>: HammingIndex {
         return Hash(limbs: { slotLimbs[base + $0] })
     }
 
+    /// Calls `body` with every entry once, in slot order.
+    ///
+    /// - Complexity: O(slots).
+    public func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void) {
+        for (slot, id) in slotIDs.enumerated() where slotOfID[id] == UInt32(slot) {
+            let base = slot * Hash.limbCount
+            body(id, Hash(limbs: { slotLimbs[base + $0] }))
+        }
+    }
+
     /// Adds or replaces an entry: descends to its leaf, splitting the leaf when full.
     ///
     /// - Complexity: O(depth) distance computations, plus O(`leafCapacity`) when a leaf splits or moves.

@@ -29,6 +29,9 @@ public protocol HammingIndex<Hash>: Sendable {
     /// The hash stored under `id`, nil when absent.
     func hash(id: UInt32) -> Hash?
 
+    /// Calls `body` with every entry once, in no particular order.
+    func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void)
+
     /// Adds an entry, or replaces the hash of `id` when it is already present.
     mutating func insert(_ hash: Hash, id: UInt32)
 

@@ -30,6 +30,13 @@ public struct LinearScan<Hash: HammingHash>: HammingIndex {
     /// - Complexity: O(1).
     public func hash(id: UInt32) -> Hash? { table.row(of: id).map { table.hash(row: $0) } }
 
+    /// Calls `body` with every entry once, in row order.
+    ///
+    /// - Complexity: O(n).
+    public func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void) {
+        for row in 0..<table.count { body(table.ids[row], table.hash(row: row)) }
+    }
+
     /// Adds or replaces an entry.
     ///
     /// - Complexity: amortised O(1).

@@ -12,12 +12,15 @@ import CKernels
 ///
 /// Layout: rows (packed limbs and ids) in insertion order, and `SlotTables` (two flat arrays) over the rows present
 /// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
-/// stays where it is, dead (its id no longer maps to it), and is skipped. Once the recent rows pass 1/16 of the
+/// stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
+/// assigns them, a row is found by binary search over the ids and no id map is kept (4 bytes per id up to the
+/// largest: 40 MB at 10M, twice that when another algorithm's rows take every other id). Once the recent rows pass 1/16 of the
 /// indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows (a counting sort per slot:
 /// 0.2 s for 1M PDQ entries, 2.4 s for 10M, IndexBench), so a change costs amortised O(m).
 ///
 /// Memory: the packed entries plus 3 bytes per entry per slot below 16.7M rows, 4 above (PDQ, 16 slots: 36 + 48 =
-/// 84 bytes per entry), plus about 2 bytes per bucket (2 MiB for 16-bit PDQ slots) and the id map. The snapshot holds
+/// 84 bytes per entry), plus about 2 bytes per bucket (2 MiB for 16-bit PDQ slots), and the id map once ids stop
+/// rising with the rows. The snapshot holds
 /// the tables, so loading is a copy. When the enumeration would touch more rows than the set holds (large radius for the
 /// slot width), the search falls back to a linear scan, so it is never much slower than `LinearScan`.
 public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
@@ -25,8 +28,10 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     private var limbs: [UInt64] = []
     /// The id of each row, live or dead.
     private var ids: [UInt32] = []
-    /// The row of each live id.
-    private var rowOfID = IDMap()
+    /// The row of each live id; nil while `ids` rise strictly, when a binary search finds it.
+    private var rowOfID: IDMap?
+    /// One bit per row, set when the row is dead; empty until a row dies.
+    private var dead: [UInt64] = []
     private var deadRows = 0
     /// The tables over rows `0 ..< tables.rowCount`.
     private var tables: SlotTables
@@ -133,7 +138,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         self.init(slotCount: slotCount)
         limbs = table.limbs
         ids = table.ids
-        rowOfID = table.rowOfID
+        rowOfID = Self.rise(ids) ? nil : table.rowOfID
         if let tables, tables.widths == self.tables.widths, tables.rowCount == ids.count {
             self.tables = tables
         } else {
@@ -147,18 +152,26 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// The hash stored under `id`.
     ///
     /// - Complexity: O(1).
-    public func hash(id: UInt32) -> Hash? { rowOfID[id].map { hash(row: Int($0)) } }
+    public func hash(id: UInt32) -> Hash? { row(of: id).map { hash(row: $0) } }
+
+    /// Calls `body` with every entry once, in row order.
+    ///
+    /// - Complexity: O(n).
+    public func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void) {
+        for row in 0..<ids.count where isLive(row) { body(ids[row], hash(row: row)) }
+    }
 
     /// Adds or replaces an entry.
     ///
     /// - Complexity: amortised O(m).
     public mutating func insert(_ hash: Hash, id: UInt32) {
         precondition(ids.count < Int(UInt32.max) - 1, "an index holds at most 2^32 - 2 rows")
-        if rowOfID[id] != nil { deadRows += 1 }
+        if let old = self.row(of: id) { markDead(old) }
         let row = ids.count
         for k in 0..<Hash.limbCount { limbs.append(hash.limb(k)) }
         ids.append(id)
-        rowOfID.set(id, UInt32(row), count: ids.count)
+        if rowOfID == nil, row > 0, ids[row - 1] >= id { rowOfID = liveMap() }
+        rowOfID?.set(id, UInt32(row), count: ids.count)
         for k in 0..<slotCount { recent[bucket(of: hash, slot: k), default: []].append(UInt32(row)) }
         if row + 1 - tables.rowCount > max(1024, tables.rowCount / 16) { rebuild() }
     }
@@ -168,9 +181,9 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// - Complexity: amortised O(m).
     @discardableResult
     public mutating func remove(id: UInt32) -> Bool {
-        guard rowOfID[id] != nil else { return false }
-        rowOfID.remove(id)
-        deadRows += 1
+        guard let row = self.row(of: id) else { return false }
+        rowOfID?.remove(id)
+        markDead(row)
         if deadRows > max(1024, ids.count / 4) { rebuild() }
         return true
     }
@@ -226,10 +239,39 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         tables.bases[k] + Int(hash.slot(start: tables.starts[k], count: tables.widths[k]))
     }
 
+    /// The live row holding `id`.
+    private func row(of id: UInt32) -> Int? {
+        if let rowOfID { return rowOfID[id].map(Int.init) }
+        var (low, high) = (0, ids.count)
+        while low < high {
+            let middle = (low + high) / 2
+            if ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < ids.count && ids[low] == id && isLive(low) ? low : nil
+    }
+
     /// Whether `row` still holds a live entry.
     @inline(__always)
     private func isLive(_ row: Int) -> Bool {
-        deadRows == 0 || rowOfID[ids[row]] == UInt32(truncatingIfNeeded: row)
+        deadRows == 0 || row >> 6 >= dead.count || dead[row >> 6] & (1 << UInt64(row & 63)) == 0
+    }
+
+    private mutating func markDead(_ row: Int) {
+        if dead.count <= row >> 6 { dead += repeatElement(0, count: max(ids.count + 63, row + 64) / 64 - dead.count) }
+        dead[row >> 6] |= 1 << UInt64(row & 63)
+        deadRows += 1
+    }
+
+    /// The id → row map of the live rows.
+    private func liveMap() -> IDMap {
+        var map = IDMap()
+        for row in 0..<ids.count where isLive(row) { map.set(ids[row], UInt32(row), count: ids.count) }
+        return map
+    }
+
+    /// Whether `ids` rise strictly.
+    private static func rise(_ ids: [UInt32]) -> Bool {
+        zip(ids, ids.dropFirst()).allSatisfy { $0 < $1 }
     }
 
     /// Drops dead rows and rebuilds the tables over every row.
@@ -246,7 +288,8 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             limbs = liveLimbs
             ids = liveIDs
             // Every id is live, so each appears once.
-            rowOfID = IDMap(locations: ids)!
+            rowOfID = Self.rise(ids) ? nil : IDMap(locations: ids)!
+            dead = []
             deadRows = 0
         }
         tables = SlotTables(widths: tables.widths, limbs: limbs, limbCount: Hash.limbCount)

@@ -215,13 +215,9 @@ public struct Matcher: Sendable {
         for (row, info) in rows.enumerated() {
             map[RowKey(set: info.set, id: info.id)] = UInt32(row)
         }
-        for row in 0..<UInt32(rows.count) {
-            if let hash = pdq.hash(id: row) { hashes[row] = (.pdq, .hash256(hash)) }
-        }
+        pdq.forEachEntry { row, hash in hashes[row] = (.pdq, .hash256(hash)) }
         for (algorithm, index) in sixtyFour {
-            for row in 0..<UInt32(rows.count) {
-                if let hash = index.hash(id: row) { hashes[row] = (algorithm, .hash64(hash)) }
-            }
+            index.forEachEntry { row, hash in hashes[row] = (algorithm, .hash64(hash)) }
         }
         for (algorithm, table) in digests {
             for (digest, tableRows) in table { for row in tableRows { hashes[row] = (algorithm, .digest(digest)) } }
