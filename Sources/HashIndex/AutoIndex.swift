@@ -96,7 +96,7 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
 
     /// The hash stored under `id`.
     ///
-    /// - Complexity: O(1).
+    /// - Complexity: that of the kind chosen.
     public func hash(id: UInt32) -> Hash? { index.hash(id: id) }
 
     /// Calls `body` with every entry once.

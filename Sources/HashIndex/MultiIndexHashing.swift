@@ -151,7 +151,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// The hash stored under `id`.
     ///
-    /// - Complexity: O(1).
+    /// - Complexity: O(log n) while ids rise with the rows, else O(1).
     public func hash(id: UInt32) -> Hash? { row(of: id).map { hash(row: $0) } }
 
     /// Calls `body` with every entry once, in row order.
@@ -163,7 +163,8 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// Adds or replaces an entry.
     ///
-    /// - Complexity: amortised O(m).
+    /// - Complexity: amortised O(m), plus O(log n) to find a replaced id while ids rise, or O(n) once, when an id
+    ///   out of order builds the id map.
     public mutating func insert(_ hash: Hash, id: UInt32) {
         precondition(ids.count < Int(UInt32.max) - 1, "an index holds at most 2^32 - 2 rows")
         if let old = self.row(of: id) { markDead(old) }
@@ -178,7 +179,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// Removes an entry (its row stays, dead, until the next rebuild).
     ///
-    /// - Complexity: amortised O(m).
+    /// - Complexity: amortised O(m), plus O(log n) to find the row while ids rise.
     @discardableResult
     public mutating func remove(id: UInt32) -> Bool {
         guard let row = self.row(of: id) else { return false }
