@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(name: "FingerprintingTests", dependencies: ["Fingerprinting", "TestSupport"]),
         .testTarget(name: "HashIndexTests", dependencies: ["HashIndex", "TestSupport"]),
         .testTarget(name: "HashSetsTests", dependencies: ["HashSets", "TestSupport"]),
-        .testTarget(name: "MatchingTests", dependencies: ["Matching", "TestSupport"]),
+        .testTarget(name: "MatchingTests", dependencies: ["Matching", "HashIndex", "TestSupport"]),
         .testTarget(
             name: "MatchServiceTests",
             dependencies: ["MatchService", "TestSupport", .product(name: "NIOCore", package: "swift-nio")]

@@ -215,9 +215,10 @@ public struct Matcher: Sendable {
         for (row, info) in rows.enumerated() {
             map[RowKey(set: info.set, id: info.id)] = UInt32(row)
         }
-        pdq.forEachEntry { row, hash in hashes[row] = (.pdq, .hash256(hash)) }
+        // Ids come from indexes that may have been loaded from a snapshot: only rows that exist.
+        pdq.forEachEntry { row, hash in if Int(row) < rows.count { hashes[row] = (.pdq, .hash256(hash)) } }
         for (algorithm, index) in sixtyFour {
-            index.forEachEntry { row, hash in hashes[row] = (algorithm, .hash64(hash)) }
+            index.forEachEntry { row, hash in if Int(row) < rows.count { hashes[row] = (algorithm, .hash64(hash)) } }
         }
         for (algorithm, table) in digests {
             for (digest, tableRows) in table { for row in tableRows { hashes[row] = (algorithm, .digest(digest)) } }

@@ -1,3 +1,4 @@
+import HashIndex
 import HashSets
 import Matching
 import PerceptualHashing
@@ -62,6 +63,23 @@ import Testing
         let remaining = (initial + added).filter { !removedIDs.contains($0.id) }
         let reference = Matcher(sets: [HashSet(name: "one", settings: settings, entries: remaining)])
         Self.agree(live, reference, on: Self.queries(initial + added))
+    }
+
+    /// 20k PDQ entries: past `AutoIndex`'s crossover, so PDQ goes to multi-index hashing, whose ids (the matcher's
+    /// rows) rise and need no id map; the first change maps the rows through `forEachEntry`.
+    @Test func changesToAMultiIndexSetAgreeWithARebuild() {
+        #expect(IndexKind.recommended(bits: 256, count: 20_000, radius: 31) == .multiIndexHashing)
+        var rng = SplitMix64(seed: 13)
+        let settings = HashSetSettings(defaultLabels: ["base"])
+        let initial = Self.randomEntries(60_000, prefix: "a", rng: &rng)
+        let added = Self.randomEntries(30, prefix: "b", rng: &rng)
+        var live = Matcher(sets: [HashSet(name: "one", settings: settings, entries: initial)])
+        live.insert(added, intoSet: "one", settings: settings)
+        let removedIDs = Set(initial.prefix(300).map(\.id) + added.suffix(5).map(\.id))
+        #expect(live.remove(ids: Array(removedIDs), fromSet: "one") == 305)
+        let remaining = (initial + added).filter { !removedIDs.contains($0.id) }
+        let reference = Matcher(sets: [HashSet(name: "one", settings: settings, entries: remaining)])
+        Self.agree(live, reference, on: Self.queries(Array(initial.prefix(400) + initial.suffix(100) + added)))
     }
 
     @Test func insertingIntoANewSetAndReplacingAnID() {
