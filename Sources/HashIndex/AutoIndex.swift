@@ -74,14 +74,18 @@ public struct AutoIndex<Hash: HammingHash>: HammingIndex {
     }
 
     private init(contents: IndexSnapshot.Contents, radius: Int) throws(SnapshotError) {
-        let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
-        self.init(kind: IndexKind.recommended(bits: Hash.bitWidth, count: table.count, radius: radius))
+        let count = contents.ids.count
+        self.init(kind: IndexKind.recommended(bits: Hash.bitWidth, count: count, radius: radius))
         switch kind {
-        case .linearScan: linear = LinearScan(table: table)
-        case .bkTree: tree = BKTree(table: table)
+        case .linearScan: linear = LinearScan(table: try EntryTable(limbs: contents.limbs, ids: contents.ids))
+        case .bkTree: tree = BKTree(table: try EntryTable(limbs: contents.limbs, ids: contents.ids))
         case .multiIndexHashing:
-            let slots = MultiIndexHashing<Hash>.recommendedSlotCount(count: table.count, radius: radius)
-            mih = MultiIndexHashing(table: table, tables: contents.tables, slotCount: slots)
+            mih = try MultiIndexHashing(
+                limbs: contents.limbs,
+                ids: contents.ids,
+                tables: contents.tables,
+                slotCount: MultiIndexHashing<Hash>.recommendedSlotCount(count: count, radius: radius)
+            )
         }
     }
 

@@ -112,7 +112,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///
     /// - Complexity: O(n × m).
     public init(entries: some Sequence<(hash: Hash, id: UInt32)>, slotCount: Int) {
-        self.init(table: EntryTable(entries: entries), tables: nil, slotCount: slotCount)
+        self.init(table: EntryTable(entries: entries), slotCount: slotCount)
     }
 
     /// Loads a snapshot written by any index of this hash width, with 16-bit slots.
@@ -129,16 +129,31 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// - Complexity: a copy when the snapshot holds tables with that many slots, else O(n × m).
     public init(snapshot: [UInt8], slotCount: Int) throws(SnapshotError) {
         let contents = try IndexSnapshot.decode(snapshot[...], limbCount: Hash.limbCount)
-        let table = try EntryTable<Hash>(limbs: contents.limbs, ids: contents.ids)
-        self.init(table: table, tables: contents.tables, slotCount: slotCount)
+        try self.init(limbs: contents.limbs, ids: contents.ids, tables: contents.tables, slotCount: slotCount)
     }
 
-    /// An index over an already decoded table, reusing `tables` when they have `slotCount` slots.
-    init(table: EntryTable<Hash>, tables: SlotTables?, slotCount: Int) {
+    /// An index over decoded snapshot columns, reusing `tables` when they have `slotCount` slots. Rising ids are
+    /// unique as they stand and need no map, so only others go through `EntryTable`'s duplicate check (whose map
+    /// takes 40–80 MB at 10M entries).
+    ///
+    /// - Throws: `.duplicateID` when an id repeats.
+    init(limbs: [UInt64], ids: [UInt32], tables: SlotTables?, slotCount: Int) throws(SnapshotError) {
+        let rowOfID = Self.rise(ids) ? nil : try EntryTable<Hash>.uniqueIDMap(ids)
+        self.init(limbs: limbs, ids: ids, rowOfID: rowOfID, tables: tables, slotCount: slotCount)
+    }
+
+    /// An index over a table built from entries.
+    private init(table: EntryTable<Hash>, slotCount: Int) {
+        let rowOfID = Self.rise(table.ids) ? nil : table.rowOfID
+        self.init(limbs: table.limbs, ids: table.ids, rowOfID: rowOfID, tables: nil, slotCount: slotCount)
+    }
+
+    private init(limbs: [UInt64], ids: [UInt32], rowOfID: IDMap?, tables: SlotTables?, slotCount: Int) {
+        precondition(limbs.count == ids.count * Hash.limbCount)
         self.init(slotCount: slotCount)
-        limbs = table.limbs
-        ids = table.ids
-        rowOfID = Self.rise(ids) ? nil : table.rowOfID
+        self.limbs = limbs
+        self.ids = ids
+        self.rowOfID = rowOfID
         if let tables, tables.widths == self.tables.widths, tables.rowCount == ids.count {
             self.tables = tables
         } else {

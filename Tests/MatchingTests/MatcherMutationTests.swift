@@ -51,35 +51,27 @@ import Testing
         #expect(live.counts == reference.counts)
     }
 
-    @Test func insertsAndRemovesAgreeWithARebuild() {
+    /// 60 entries: every index a linear scan. 60,000: 20k PDQ entries, past `AutoIndex`'s crossover, so PDQ goes to
+    /// multi-index hashing, whose ids (the matcher's rows) rise and need no id map; the first change maps the rows
+    /// through `forEachEntry`. Queried: every added entry and up to 500 initial ones (own hash and a neighbour).
+    @Test(arguments: [60, 60_000])
+    func insertsAndRemovesAgreeWithARebuild(count: Int) {
+        if count >= 60_000 {
+            #expect(IndexKind.recommended(bits: 256, count: count / 3, radius: 31) == .multiIndexHashing)
+        }
         var rng = SplitMix64(seed: 7)
         let settings = HashSetSettings(defaultLabels: ["base"])
-        let initial = Self.randomEntries(60, prefix: "a", rng: &rng)
+        let initial = Self.randomEntries(count, prefix: "a", rng: &rng)
         let added = Self.randomEntries(30, prefix: "b", rng: &rng)
         var live = Matcher(sets: [HashSet(name: "one", settings: settings, entries: initial)])
         live.insert(added, intoSet: "one", settings: settings)
-        let removedIDs = initial.prefix(20).map(\.id) + added.suffix(5).map(\.id) + ["no-such-id"]
-        #expect(live.remove(ids: removedIDs, fromSet: "one") == 25)
+        let removed = initial.prefix(max(20, count / 200)).map(\.id) + added.suffix(5).map(\.id)
+        #expect(live.remove(ids: removed + ["no-such-id"], fromSet: "one") == removed.count)
+        let removedIDs = Set(removed)
         let remaining = (initial + added).filter { !removedIDs.contains($0.id) }
         let reference = Matcher(sets: [HashSet(name: "one", settings: settings, entries: remaining)])
-        Self.agree(live, reference, on: Self.queries(initial + added))
-    }
-
-    /// 20k PDQ entries: past `AutoIndex`'s crossover, so PDQ goes to multi-index hashing, whose ids (the matcher's
-    /// rows) rise and need no id map; the first change maps the rows through `forEachEntry`.
-    @Test func changesToAMultiIndexSetAgreeWithARebuild() {
-        #expect(IndexKind.recommended(bits: 256, count: 20_000, radius: 31) == .multiIndexHashing)
-        var rng = SplitMix64(seed: 13)
-        let settings = HashSetSettings(defaultLabels: ["base"])
-        let initial = Self.randomEntries(60_000, prefix: "a", rng: &rng)
-        let added = Self.randomEntries(30, prefix: "b", rng: &rng)
-        var live = Matcher(sets: [HashSet(name: "one", settings: settings, entries: initial)])
-        live.insert(added, intoSet: "one", settings: settings)
-        let removedIDs = Set(initial.prefix(300).map(\.id) + added.suffix(5).map(\.id))
-        #expect(live.remove(ids: Array(removedIDs), fromSet: "one") == 305)
-        let remaining = (initial + added).filter { !removedIDs.contains($0.id) }
-        let reference = Matcher(sets: [HashSet(name: "one", settings: settings, entries: remaining)])
-        Self.agree(live, reference, on: Self.queries(Array(initial.prefix(400) + initial.suffix(100) + added)))
+        let queried = count <= 500 ? initial[...] : initial.prefix(400) + initial.suffix(100)
+        Self.agree(live, reference, on: Self.queries(Array(queried + added)))
     }
 
     @Test func insertingIntoANewSetAndReplacingAnID() {
