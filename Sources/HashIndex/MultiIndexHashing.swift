@@ -14,9 +14,10 @@ import CKernels
 /// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
 /// stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
 /// assigns them, a row is found by binary search over the ids and no id map is kept (4 bytes per id up to the
-/// largest, grown by doubling: 64 MiB at 10M, more when another algorithm's rows take every other id). Once the recent rows pass
-/// 1/16 of the indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows (a counting sort
-/// per slot: 0.2 s for 1M PDQ entries, 2.4 s for 10M, IndexBench), so a change costs amortised O(m).
+/// largest, grown by doubling: 64 MiB at 10M, more when another algorithm's rows take every other id). Once the
+/// recent rows pass 1/16 of the indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows
+/// (a counting sort per slot: 0.2 s for 1M PDQ entries, 2.4 s for 10M, IndexBench), so a change costs amortised
+/// O(m).
 ///
 /// Memory: the packed entries plus 3 bytes per entry per slot below 16.7M rows, 4 above (PDQ, 16 slots: 36 + 48 =
 /// 84 bytes per entry), plus about 2 bytes per bucket (2 MiB for 16-bit PDQ slots), and the id map once ids stop
