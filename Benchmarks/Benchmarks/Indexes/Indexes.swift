@@ -15,9 +15,9 @@ let queriesPerIteration = 100
 
 /// Tolerances for the 1M-entry indexes, whose searches are mostly cache misses (tens of MB of tables). On the shared
 /// 2-core VM they were recorded on, the same build's p50 moves 2–3× from one process to the next: interleaved runs
-/// of two builds of `MultiIndexHashing` 64-bit clustered r=8 gave p50 1.1–3.4 ms per 100 queries for each. So here the
-/// check catches a change in kind (a search that falls back to scanning is 10× or more), not 30 %; compare finer
-/// with IndexBench, two builds run alternately. Malloc counts keep the default, exact tolerances.
+/// of two builds of `MultiIndexHashing` 64-bit clustered r=8 gave p50 1.1–3.4 ms per 100 queries for each. So here
+/// the check catches a change in kind (a search that falls back to scanning is 10× or more), not 30 %; compare
+/// finer with IndexBench, two builds run alternately. Malloc counts keep the default, exact tolerances.
 var largeIndexThresholds: [BenchmarkMetric: BenchmarkThresholds] {
     [
         .wallClock: .init(relative: [.p50: 200.0, .p90: 200.0]),
