@@ -113,7 +113,9 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///
     /// - Complexity: O(n × m).
     public init(entries: some Sequence<(hash: Hash, id: UInt32)>, slotCount: Int) {
-        self.init(table: EntryTable(entries: entries), slotCount: slotCount)
+        let table = EntryTable(entries: entries)
+        let rowOfID = Self.rise(table.ids) ? nil : table.rowOfID
+        self.init(limbs: table.limbs, ids: table.ids, rowOfID: rowOfID, tables: nil, slotCount: slotCount)
     }
 
     /// Loads a snapshot written by any index of this hash width, with 16-bit slots.
@@ -141,12 +143,6 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     init(limbs: [UInt64], ids: [UInt32], tables: SlotTables?, slotCount: Int) throws(SnapshotError) {
         let rowOfID = Self.rise(ids) ? nil : try EntryTable<Hash>.uniqueIDMap(ids)
         self.init(limbs: limbs, ids: ids, rowOfID: rowOfID, tables: tables, slotCount: slotCount)
-    }
-
-    /// An index over a table built from entries.
-    private init(table: EntryTable<Hash>, slotCount: Int) {
-        let rowOfID = Self.rise(table.ids) ? nil : table.rowOfID
-        self.init(limbs: table.limbs, ids: table.ids, rowOfID: rowOfID, tables: nil, slotCount: slotCount)
     }
 
     private init(limbs: [UInt64], ids: [UInt32], rowOfID: IDMap?, tables: SlotTables?, slotCount: Int) {
