@@ -26,6 +26,7 @@ let package = Package(
         .target(
             name: "BenchSupport",
             dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "PerceptualHashing", package: hashmatch),
                 .product(name: "HashIndex", package: hashmatch),
             ],
