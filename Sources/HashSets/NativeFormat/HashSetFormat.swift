@@ -43,27 +43,13 @@ public enum HashSetFormat {
         fileName: String
     ) throws(HashSetError) -> HashSetParseResult {
         let text = TextLines(bytes)
-        guard let first = text.lines.first, let headerLine = first.text?.trimmed, headerLine == header else {
-            let found = text.lines.first?.text.map { String($0.prefix(60)) } ?? ""
-            let reason =
-                found.hasPrefix("#hashmatch-hashset ")
-                ? "unsupported version '\(found)'; this hashmatch reads '\(header)'"
-                : "missing header line '\(header)'"
-            throw .notAHashSet(file: fileName, reason: reason)
-        }
+        try checkHeader(text.lines.first, fileName: fileName)
         var parser = LineParser(fileName: fileName, set: HashSet(name: name))
         for line in text.lines.dropFirst() {
             parser.parse(line)
         }
         if !text.tail.isEmpty {
-            parser.issues.append(
-                HashSetIssue(
-                    file: fileName,
-                    line: text.lines.count + 1,
-                    reason:
-                        "incomplete last line (no newline; torn by an interrupted write) ignored: \(text.tail.count) bytes"
-                )
-            )
+            parser.issues.append(tornTailIssue(fileName: fileName, line: text.lines.count + 1, length: text.tail.count))
         }
         return HashSetParseResult(
             set: parser.set,
@@ -71,6 +57,27 @@ public enum HashSetFormat {
             completeLength: text.completeLength,
             tornTailLength: text.tail.count
         )
+    }
+
+    /// The issue reporting a last line without a newline.
+    static func tornTailIssue(fileName: String, line: Int, length: Int) -> HashSetIssue {
+        HashSetIssue(
+            file: fileName,
+            line: line,
+            reason: "incomplete last line (no newline; torn by an interrupted write) ignored: \(length) bytes"
+        )
+    }
+
+    /// Throws unless `first` (the first line, nil when there is none) is the header.
+    static func checkHeader(_ first: TextLine?, fileName: String) throws(HashSetError) {
+        guard let first, let headerLine = first.text?.trimmed, headerLine == header else {
+            let found = first?.text.map { String($0.prefix(60)) } ?? ""
+            let reason =
+                found.hasPrefix("#hashmatch-hashset ")
+                ? "unsupported version '\(found)'; this hashmatch reads '\(header)'"
+                : "missing header line '\(header)'"
+            throw .notAHashSet(file: fileName, reason: reason)
+        }
     }
 
     /// The whole file for `set`: header, settings, live entries in order (what compaction writes).
@@ -135,7 +142,7 @@ public struct HashSetParseResult: Sendable {
 }
 
 /// Parses the lines after the header, applying them to `set` as it goes.
-private struct LineParser {
+struct LineParser {
     let fileName: String
     var set: HashSet
     var issues: [HashSetIssue] = []

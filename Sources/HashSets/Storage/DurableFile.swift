@@ -59,6 +59,59 @@ public enum DurableFile {
         }
     }
 
+    /// Reads a file line by line through a 1 MiB buffer, so a large file is never held whole: `body` gets each line
+    /// terminated by `\n` (without the terminator, nor a `\r` before it; a leading UTF-8 byte-order mark skipped),
+    /// numbered from 1, valid only during the call.
+    ///
+    /// Reading, not mapping: a hash-set file can be truncated in place (a torn tail repaired by another writer),
+    /// which would make a mapped read fault.
+    ///
+    /// - Returns: the length of the bytes after the last newline (a torn line), which `body` never sees.
+    /// - Throws: `HashSetError.io` naming the call that failed.
+    public static func forEachLine(
+        _ path: String,
+        _ body: (_ number: Int, _ line: UnsafeBufferPointer<UInt8>) -> Void
+    ) throws(HashSetError) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var filled = 0
+        var number = 1
+        var first = true
+        while true {
+            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a line past 1 MiB
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return filled }
+            filled += count
+            let consumed = buffer.withUnsafeBufferPointer { bytes -> Int in
+                var start = 0
+                if first, filled >= 3 || bytes[..<filled].contains(0x0A) {
+                    first = false
+                    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+                }
+                while let newline = memchr(bytes.baseAddress! + start, 0x0A, filled - start) {
+                    let end = bytes.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
+                    let stop = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
+                    body(number, UnsafeBufferPointer(rebasing: bytes[start..<stop]))
+                    number += 1
+                    start = end + 1
+                }
+                return start
+            }
+            if consumed > 0 {
+                buffer.withUnsafeMutableBytes { bytes in
+                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + consumed, byteCount: filled - consumed)
+                }
+                filled -= consumed
+            }
+        }
+    }
+
     /// Maps a whole file read-only into memory: its pages come straight from the page cache, neither copied into a
     /// buffer nor zero-filled first (for a 1.3 GB index snapshot that was half the load time).
     ///

@@ -62,6 +62,14 @@ public struct HashSetStore: Sendable {
         return try HashSetFile.load(path(for: name))
     }
 
+    /// Loads the entries with these ids of one set, to add or remove them (`HashSetFile.load(_:selecting:)`).
+    ///
+    /// - Throws: `HashSetError.noSuchSet` when there is no such file, else as `HashSetFile.load`.
+    public func open(_ name: String, selecting ids: Set<String>) throws(HashSetError) -> HashSetFile {
+        guard DurableFile.exists(path(for: name)) else { throw .noSuchSet(name) }
+        return try HashSetFile.load(path(for: name), selecting: ids)
+    }
+
     /// Creates a new set file.
     ///
     /// - Throws: `.invalidSetName` unless the name is letters, digits, `-`, `_` and `.` (not leading);

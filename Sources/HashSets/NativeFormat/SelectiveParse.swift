@@ -1,0 +1,89 @@
+/// Parses a native file for a few entries only: what an edit of those entries needs, without parsing every line.
+///
+/// Adding or removing entries must know whether their ids are already used, and by what. Parsing a whole file of 1M
+/// entries for that took 5–7 s. An entry's state depends only on the lines that name its id, the removals by hash
+/// and the settings, so those are parsed (by the same `LineParser` as a full load) and every other line is skipped
+/// after reading its id field, without decoding the rest.
+///
+/// The resulting set holds exactly the entries with the selected ids that a full parse would hold, with the same
+/// settings; issues are reported only for the lines parsed.
+struct SelectiveParse {
+    private let ids: Set<String>
+    /// The UTF-8 lengths of the selected ids: a field of any other length without `%` is skipped without a lookup.
+    private let lengths: Set<Int>
+    private let fileName: String
+    private var parser: LineParser
+    private var header: Result<Void, HashSetError>?
+    private var lineCount = 0
+
+    /// A parse of a file named `fileName` holding set `name`, keeping the entries with `ids`.
+    init(name: String, fileName: String, ids: Set<String>) {
+        self.ids = ids
+        self.lengths = Set(ids.map(\.utf8.count))
+        self.fileName = fileName
+        self.parser = LineParser(fileName: fileName, set: HashSet(name: name))
+    }
+
+    /// Takes the next line (without its terminator), numbered from 1.
+    mutating func feed(number: Int, line: UnsafeBufferPointer<UInt8>) {
+        lineCount = number
+        if number == 1 {
+            let first = TextLine(number: 1, text: String(validating: line, as: UTF8.self).map { Substring($0) })
+            header = Result { () throws(HashSetError) in try HashSetFormat.checkHeader(first, fileName: fileName) }
+            return
+        }
+        guard case .success = header, concernsSelection(line) else { return }
+        parser.parse(TextLine(number: number, text: String(validating: line, as: UTF8.self).map { Substring($0) }))
+    }
+
+    /// The set of the selected entries and the issues of the lines parsed.
+    ///
+    /// - Parameter tornTailLength: the bytes after the last newline, reported as a torn line when not 0.
+    /// - Throws: `HashSetError.notAHashSet` when the first line is not the header (or there is no line).
+    func finish(tornTailLength: Int) throws(HashSetError) -> HashSetParseResult {
+        try (header ?? Result { () throws(HashSetError) in try HashSetFormat.checkHeader(nil, fileName: fileName) })
+            .get()
+        var issues = parser.issues
+        if tornTailLength > 0 {
+            issues.append(HashSetFormat.tornTailIssue(fileName: fileName, line: lineCount + 1, length: tornTailLength))
+        }
+        return HashSetParseResult(set: parser.set, issues: issues, completeLength: 0, tornTailLength: tornTailLength)
+    }
+
+    /// Whether a line may change a selected entry: a setting, a removal by hash, or an entry or `remove` line whose
+    /// id is selected. Blank lines, comments and malformed lines without an id are not.
+    private func concernsSelection(_ whole: UnsafeBufferPointer<UInt8>) -> Bool {
+        // Trailing blanks and carriage returns go, as `trimmed` drops them before the parser splits the fields.
+        var end = whole.count
+        while end > 0, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(whole[end - 1]) { end -= 1 }
+        let line = UnsafeBufferPointer(rebasing: whole[..<end])
+        guard let first = Self.field(in: line, from: 0) else { return false }
+        switch line[first.lowerBound] {
+        case UInt8(ascii: "#"): return line[first].elementsEqual("#set".utf8)
+        case UInt8(ascii: "-"): return true
+        default: break
+        }
+        guard let second = Self.field(in: line, from: first.upperBound) else { return false }
+        let idField =
+            line[first].elementsEqual("remove".utf8) ? second : Self.field(in: line, from: second.upperBound)
+        guard let idField else { return false }
+        let bytes = UnsafeBufferPointer(rebasing: line[idField])
+        let escaped = bytes.contains(UInt8(ascii: "%"))
+        guard escaped || lengths.contains(bytes.count), let text = String(validating: bytes, as: UTF8.self) else {
+            return false
+        }
+        guard escaped else { return ids.contains(text) }
+        return FieldCoding.decode(text[...]).map(ids.contains) ?? false  // a malformed escape: the line is skipped
+    }
+
+    /// The next run of bytes other than spaces and tabs at or after `start`.
+    private static func field(in line: UnsafeBufferPointer<UInt8>, from start: Int) -> Range<Int>? {
+        func isBlank(_ byte: UInt8) -> Bool { byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        var lower = start
+        while lower < line.count, isBlank(line[lower]) { lower += 1 }
+        guard lower < line.count else { return nil }
+        var upper = lower
+        while upper < line.count, !isBlank(line[upper]) { upper += 1 }
+        return lower..<upper
+    }
+}
