@@ -59,7 +59,7 @@ public final class MatchServer: Service, Sendable {
         let workers = processor.workers
         workers.start()
         do {
-            _ = try await workers.runAdmin { try self.processor.reload() }
+            _ = try await workers.runAdmin { try self.processor.reload(cause: "start") }
         } catch {
             await workers.shutdown()
             throw error
@@ -209,15 +209,13 @@ public final class MatchServer: Service, Sendable {
         while !Task.isCancelled {
             do { try await Task.sleep(for: interval) } catch { return }
             guard processor.catalogue.folderChanged() else { continue }
-            logger.info("hash-set folder changed: reloading")
-            _ = try? await processor.workers.runAdmin { try self.processor.reload() }
+            _ = try? await processor.workers.runAdmin { try self.processor.reloadIfFolderChanged() }
         }
     }
 
     private func reloadOnHangup() async {
         for await _ in await UnixSignalsSequence(trapping: .sighup) {
-            logger.info("SIGHUP: reloading")
-            _ = try? await processor.workers.runAdmin { try self.processor.reload() }
+            _ = try? await processor.workers.runAdmin { try self.processor.reload(cause: "SIGHUP") }
         }
     }
 }

@@ -130,7 +130,7 @@ final class RequestProcessor: Sendable {
         case .stats:
             return eventLoop.makeSucceededFuture(stats())
         case .reload:
-            return admin(on: eventLoop) { try self.reload() }
+            return admin(on: eventLoop) { try self.reload(cause: "reload request") }
         case .addEntries:
             let bytes = Array(payload.readableBytesView)
             return admin(on: eventLoop) {
@@ -165,10 +165,24 @@ final class RequestProcessor: Sendable {
         }.recover { .failure(ServiceError(.shuttingDown, "the server is shutting down: \($0)")) }
     }
 
-    /// Reloads the folder (blocking); logs and counts the outcome.
-    func reload() throws(ServiceError) -> ServiceResponse {
+    /// Reloads the folder (blocking); logs and counts the outcome, with `cause` in the log.
+    func reload(cause: String) throws(ServiceError) -> ServiceResponse {
+        try reload(cause: cause) { () throws(ServiceError) in try catalogue.reload() }!
+    }
+
+    /// Reloads the folder (blocking) if a hash-set file changed since the last load or admin write; logs and counts
+    /// the outcome. Nil when nothing changed.
+    func reloadIfFolderChanged() throws(ServiceError) -> ServiceResponse? {
+        try reload(cause: "hash-set folder changed") { () throws(ServiceError) in try catalogue.reloadIfFolderChanged()
+        }
+    }
+
+    private func reload(
+        cause: String,
+        _ load: () throws(ServiceError) -> Catalogue.ReloadSummary?
+    ) throws(ServiceError) -> ServiceResponse? {
         do {
-            let summary = try catalogue.reload()
+            guard let summary = try load() else { return nil }
             metrics.recordReload(ok: true)
             metrics.recordIndexSize(summary.counts, generation: summary.generation)
             logger.info(
@@ -176,6 +190,7 @@ final class RequestProcessor: Sendable {
                 metadata: [
                     "directory": "\(catalogue.directory)", "sets": "\(summary.sets.joined(separator: ","))",
                     "entries": "\(summary.counts.values.reduce(0, +))", "generation": "\(summary.generation)",
+                    "cause": "\(cause)",
                 ]
             )
             for issue in summary.issues { logger.warning("hash-set issue: \(issue)") }
