@@ -67,7 +67,9 @@ let package = Package(
         .target(name: "HashSets", dependencies: ["PerceptualHashing"]),
         .target(
             name: "Matching",
-            dependencies: ["Fingerprinting", "HashIndex", "HashSets"],
+            dependencies: [
+                "Fingerprinting", "HashIndex", "HashSets", .product(name: "Crypto", package: "swift-crypto"),
+            ],
             swiftSettings: x86_64_v2
         ),
         .target(

@@ -38,6 +38,9 @@ public final class Catalogue: Sendable {
         public var issues: [String]
         /// The new generation.
         public var generation: Int
+        /// Lines appended to the sets since the index snapshot was built, replayed onto it (0 when the snapshot was
+        /// current or the sets were parsed).
+        public var replayedLines = 0
     }
 
     private let store: HashSetStore
@@ -94,9 +97,11 @@ public final class Catalogue: Sendable {
         defer { signature.withLockedValue { $0 = stamps } }
         var issues: [String] = []
         switch MatcherSnapshotFile.load(from: store.directory, thresholds: thresholds) {
-        case .success(let matcher):
-            // The index snapshot is current: no text to parse, no index to build.
-            return .success(swapIn(matcher, issues: []))
+        case .success(let loaded):
+            // The index snapshot is current, or behind by appended lines only: no whole set to parse, no index to build.
+            var summary = swapIn(loaded.matcher, issues: loaded.issues.map { "\($0)" })
+            summary.replayedLines = loaded.replayedLines
+            return .success(summary)
         case .failure(let skipped): issues.append("\(skipped); loaded the sets instead")
         case nil: break
         }

@@ -193,6 +193,12 @@ final class RequestProcessor: Sendable {
                     "cause": "\(cause)",
                 ]
             )
+            if summary.replayedLines > 0 {
+                logger.info(
+                    "replayed lines appended to the sets since the index snapshot was built; `hashmatch index build` refreshes it",
+                    metadata: ["lines": "\(summary.replayedLines)"]
+                )
+            }
             for issue in summary.issues { logger.warning("hash-set issue: \(issue)") }
             return .ok([
                 ("generation", .int(summary.generation)), ("sets", .array(summary.sets.map(JSONValue.string))),

@@ -2,7 +2,8 @@ import HashIndex
 import HashSets
 import PerceptualHashing
 
-/// A source file a snapshot was built from, so a loader can tell whether the snapshot is still current.
+/// A source file a snapshot was built from, so a loader can tell whether the snapshot is still current, or only
+/// behind by lines appended since.
 public struct SnapshotSource: Hashable, Sendable {
     /// The file's name within the hash-set folder.
     public var name: String
@@ -10,12 +11,15 @@ public struct SnapshotSource: Hashable, Sendable {
     public var size: UInt64
     /// Its modification time (nanoseconds since 1970) when the snapshot was built.
     public var modified: Int64
+    /// The SHA-256 of its first `size` bytes, which a file that was only appended to still starts with.
+    public var digest: [UInt8]
 
     /// Describes one source file.
-    public init(name: String, size: UInt64, modified: Int64) {
+    public init(name: String, size: UInt64, modified: Int64, digest: [UInt8]) {
         self.name = name
         self.size = size
         self.modified = modified
+        self.digest = digest
     }
 }
 
@@ -41,11 +45,12 @@ public enum MatcherSnapshotError: Error, Equatable, Sendable, CustomStringConver
 }
 
 extension Matcher {
-    static let snapshotMagic: [UInt8] = Array("HMMATCH2".utf8)
+    /// Version 3 added the sources' digests.
+    static let snapshotMagic: [UInt8] = Array("HMMATCH3".utf8)
 
     /// The loaded sets and their indexes as bytes, with the `sources` they came from.
     ///
-    /// Layout: magic `HMMATCH2`, u64 payload length, payload, u64 `SnapshotChecksum` of the payload; all integers
+    /// Layout: magic `HMMATCH3`, u64 payload length, payload, u64 `SnapshotChecksum` of the payload; all integers
     /// little-endian. Loading it skips parsing the text files and rebuilding the indexes.
     ///
     /// - Complexity: O(entries).
@@ -56,6 +61,8 @@ extension Matcher {
             writer.string(source.name)
             writer.u64(source.size)
             writer.u64(UInt64(bitPattern: source.modified))
+            writer.u32(source.digest.count)
+            writer.raw(source.digest)
         }
         writer.u32(sets.count)
         for set in sets {
@@ -115,12 +122,13 @@ extension Matcher {
     ) throws(MatcherSnapshotError) -> (matcher: Matcher, sources: [SnapshotSource]) {
         var reader = try SnapshotReader(bytes, magic: snapshotMagic)
         var sources: [SnapshotSource] = []
-        for _ in 0..<(try reader.count(minimumBytesEach: 20)) {
+        for _ in 0..<(try reader.count(minimumBytesEach: 24)) {
             sources.append(
                 SnapshotSource(
                     name: try reader.string(),
                     size: try reader.u64(),
-                    modified: Int64(bitPattern: try reader.u64())
+                    modified: Int64(bitPattern: try reader.u64()),
+                    digest: try reader.raw(try reader.count(minimumBytesEach: 1))
                 )
             )
         }

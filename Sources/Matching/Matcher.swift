@@ -7,8 +7,8 @@ import PerceptualHashing
 /// a hash table per digest.
 ///
 /// A value: build a new one aside (e.g. on reload) and swap it in; searches never mutate. Small changes (an admin
-/// adding or removing a few entries) go through `insert(_:intoSet:settings:)` and `remove(_:fromSet:)`, which update
-/// the indexes in place instead of rebuilding them; copy-on-write keeps copies held by readers unchanged.
+/// adding or removing a few entries, appended lines replayed onto a snapshot) update the indexes in place instead of
+/// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged.
 public struct Matcher: Sendable {
     /// What an index row points back to.
     struct Row: Sendable {
@@ -17,21 +17,17 @@ public struct Matcher: Sendable {
         var labels: [String]
     }
 
-    /// A row's identity: its set and entry id (unique within the set).
-    struct RowKey: Hashable, Sendable {
-        var set: Int32
-        var id: String
-    }
-
     /// The thresholds every set starts from.
     public let thresholds: MatchThresholds
-    // Internal rather than private: `Matcher+Snapshot.swift` writes and reads them.
+    // Internal rather than private: `Matcher+Snapshot.swift` writes and reads them, `Matcher+Changes.swift` changes
+    // them.
     var sets: [(name: String, settings: HashSetSettings)]
     var rows: [Row] = []
-    /// Row of each live entry, built on the first `insert` or `remove` (searches never need it).
-    private var rowByKey: [RowKey: UInt32]?
-    /// The algorithm and hash of each live row, built with `rowByKey`.
-    private var rowAlgorithm: [UInt32: (HashAlgorithm, HashValue)] = [:]
+    /// The algorithm of each row (its index in `HashAlgorithm.allCases`; `deadRow` once it is gone), built by the
+    /// first change from the indexes and kept by every change after (`Matcher+Changes.swift`); empty until then.
+    var rowAlgorithm: [UInt8] = []
+    /// The digest of each live digest row, built with `rowAlgorithm` (a digest table is found by its digest).
+    var rowDigest: [UInt32: ExactDigest] = [:]
     var pdq = AutoIndex<Hash256>()
     var sixtyFour: [HashAlgorithm: AutoIndex<Hash64>] = [:]
     var digests: [HashAlgorithm: [ExactDigest: [UInt32]]] = [:]
@@ -139,92 +135,6 @@ public struct Matcher: Sendable {
         return hits.compactMap {
             makeMatch(row: $0.id, algorithm: .pdq, distance: $0.distance, variant: names[$0.query])
         }
-    }
-
-    /// Adds entries to the set named `name` (created with `settings` when the matcher has no such set), updating the
-    /// indexes in place. An entry whose id the set already holds replaces it; entries of algorithms the set does not
-    /// enable are skipped.
-    ///
-    /// - Returns: the number of entries indexed.
-    /// - Complexity: per entry, that of the index's `insert`; the first call also maps every row, O(n).
-    @discardableResult
-    public mutating func insert(_ entries: [HashSetEntry], intoSet name: String, settings: HashSetSettings) -> Int {
-        let setIndex: Int
-        if let existing = sets.firstIndex(where: { $0.name == name }) {
-            setIndex = existing
-        } else {
-            setIndex = sets.count
-            sets.append((name, settings))
-            for algorithm in HashAlgorithm.perceptual where settings.isEnabled(algorithm) {
-                searchRadius[algorithm] = max(searchRadius[algorithm] ?? 0, threshold(algorithm, setIndex: setIndex))
-            }
-        }
-        let setSettings = sets[setIndex].settings
-        var indexed = 0
-        for entry in entries where setSettings.isEnabled(entry.algorithm) {
-            removeRow(RowKey(set: Int32(setIndex), id: entry.id))
-            let row = UInt32(rows.count)
-            var seen = Set<String>()
-            let labels = (setSettings.defaultLabels + entry.labels).filter { seen.insert($0).inserted }
-            rows.append(Row(set: Int32(setIndex), id: entry.id, labels: labels))
-            switch entry.value {
-            case .hash256(let hash): pdq.insert(hash, id: row)
-            case .hash64(let hash): sixtyFour[entry.algorithm, default: AutoIndex()].insert(hash, id: row)
-            case .digest(let digest): digests[entry.algorithm, default: [:]][digest, default: []].append(row)
-            }
-            rowByKey![RowKey(set: Int32(setIndex), id: entry.id)] = row
-            rowAlgorithm[row] = (entry.algorithm, entry.value)
-            indexed += 1
-        }
-        return indexed
-    }
-
-    /// Removes the entries with these ids from the set named `name`, updating the indexes in place.
-    ///
-    /// - Returns: the number of entries that were indexed and are now gone.
-    /// - Complexity: per entry, that of the index's `remove`; the first call also maps every row, O(n).
-    @discardableResult
-    public mutating func remove(ids: [String], fromSet name: String) -> Int {
-        guard let setIndex = sets.firstIndex(where: { $0.name == name }) else { return 0 }
-        var removed = 0
-        for id in ids where removeRow(RowKey(set: Int32(setIndex), id: id)) { removed += 1 }
-        return removed
-    }
-
-    @discardableResult
-    private mutating func removeRow(_ key: RowKey) -> Bool {
-        if rowByKey == nil { mapRows() }
-        guard let row = rowByKey![key], let (algorithm, value) = rowAlgorithm[row] else { return false }
-        rowByKey![key] = nil
-        rowAlgorithm[row] = nil
-        switch value {
-        case .hash256: pdq.remove(id: row)
-        case .hash64: sixtyFour[algorithm]?.remove(id: row)
-        case .digest(let digest):
-            digests[algorithm]?[digest]?.removeAll { $0 == row }
-            if digests[algorithm]?[digest]?.isEmpty == true { digests[algorithm]?[digest] = nil }
-        }
-        return true
-    }
-
-    /// Maps every row to its key and hash, which the indexes alone cannot give back for digests.
-    private mutating func mapRows() {
-        var map: [RowKey: UInt32] = [:]
-        map.reserveCapacity(rows.count)
-        var hashes: [UInt32: (HashAlgorithm, HashValue)] = [:]
-        for (row, info) in rows.enumerated() {
-            map[RowKey(set: info.set, id: info.id)] = UInt32(row)
-        }
-        // Ids come from indexes that may have been loaded from a snapshot: only rows that exist.
-        pdq.forEachEntry { row, hash in if Int(row) < rows.count { hashes[row] = (.pdq, .hash256(hash)) } }
-        for (algorithm, index) in sixtyFour {
-            index.forEachEntry { row, hash in if Int(row) < rows.count { hashes[row] = (algorithm, .hash64(hash)) } }
-        }
-        for (algorithm, table) in digests {
-            for (digest, tableRows) in table { for row in tableRows { hashes[row] = (algorithm, .digest(digest)) } }
-        }
-        rowByKey = map.filter { hashes[$0.value] != nil }
-        rowAlgorithm = hashes
     }
 
     private func makeMatch(row: UInt32, algorithm: HashAlgorithm, distance: Int, variant: String?) -> Match? {

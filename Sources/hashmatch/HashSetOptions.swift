@@ -45,7 +45,15 @@ struct HashSetOptions: ParsableArguments {
     /// Problems in the files are printed, not fatal.
     func loadMatcher(useSnapshot: Bool = true) throws -> Matcher {
         switch useSnapshot ? MatcherSnapshotFile.load(from: directory, thresholds: thresholds) : nil {
-        case .success(let matcher): return matcher
+        case .success(let loaded):
+            for issue in loaded.issues { warn("warning: \(issue)") }
+            if loaded.replayedLines > 0 {
+                warn(
+                    "note: replayed \(loaded.replayedLines) lines appended to the sets since the index snapshot was built;"
+                        + " `hashmatch index build` refreshes it"
+                )
+            }
+            return loaded.matcher
         case .failure(let skipped): warn("warning: \(skipped); loading the sets instead")
         case nil: break
         }

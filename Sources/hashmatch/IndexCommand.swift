@@ -17,8 +17,11 @@ struct IndexBuild: ParsableCommand {
         commandName: "build",
         abstract: "Write <hashsets>/\(MatcherSnapshotFile.fileName) (atomic rename, fsync'd, checksummed).",
         discussion: """
-            The snapshot records the size and modification time of every .hashset file it was built from; \
-            when any of them changes, commands ignore the stale snapshot (with a warning) and parse the sets.
+            The snapshot records the size, modification time and SHA-256 of every .hashset file it was built \
+            from. Lines appended to a set since then (admin adds and removes, hashset add and remove) are replayed \
+            onto it when it is loaded, with a note. Any other change (a rewrite, hashset compact, a set file added \
+            or removed, an appended #set line or removal by hash) makes it stale: commands then ignore it (with a \
+            warning) and parse the sets.
             """
     )
 

@@ -124,7 +124,9 @@ import Testing
         var settings = HashSetSettings()
         settings.maxDistance[.phash] = 12
         let matcher = Matcher(sets: [HashSet(name: "big", settings: settings, entries: entries)])
-        let sources = [SnapshotSource(name: "big.hashset", size: 42, modified: 7)]
+        let sources = [
+            SnapshotSource(name: "big.hashset", size: 42, modified: 7, digest: Array(repeating: 9, count: 32))
+        ]
         let (loaded, loadedSources) = try Matcher.load(snapshot: matcher.snapshot(sources: sources))
         #expect(loadedSources == sources)
         #expect(loaded.counts == matcher.counts)

@@ -80,6 +80,42 @@ public enum HashSetFormat {
         }
     }
 
+    /// The changes recorded by lines appended to a set file after its first `completeLength` bytes, for replaying
+    /// them onto an index built from those bytes (`MatcherSnapshotFile`).
+    public struct AppendedChanges: Sendable {
+        /// The adds and removals, in file order, each as written: what it does depends on the lines before.
+        public var changes: [HashSetChange]
+        /// Whether a `#set` line was among them (settings change how every entry matches).
+        public var changedSettings: Bool
+        /// The complete lines parsed (a torn last line not counted).
+        public var lineCount: Int
+        /// Bad lines, skipped.
+        public var issues: [HashSetIssue]
+    }
+
+    /// Parses `bytes` appended to a set file whose earlier bytes held `earlierLines` lines, as the lines of a full
+    /// parse would be; a torn last line (no newline) is ignored and reported.
+    public static func appendedChanges(_ bytes: [UInt8], fileName: String, earlierLines: Int) -> AppendedChanges {
+        let text = TextLines(bytes, startOfFile: false)
+        var parser = LineParser(fileName: fileName, set: HashSet(name: fileName))
+        parser.recorded = []
+        for var line in text.lines {
+            line.number += earlierLines
+            parser.parse(line)
+        }
+        if !text.tail.isEmpty {
+            parser.issues.append(
+                tornTailIssue(fileName: fileName, line: earlierLines + text.lines.count + 1, length: text.tail.count)
+            )
+        }
+        return AppendedChanges(
+            changes: parser.recorded ?? [],
+            changedSettings: parser.changedSettings,
+            lineCount: text.lines.count,
+            issues: parser.issues
+        )
+    }
+
     /// The whole file for `set`: header, settings, live entries in order (what compaction writes).
     public static func render(_ set: HashSet) -> String {
         var out = header + "\n"
@@ -148,6 +184,10 @@ struct LineParser {
     var issues: [HashSetIssue] = []
     /// Where each live id was added, to point duplicates at the original.
     var lineOfID: [String: Int] = [:]
+    /// Every change parsed, in order, when recording (`appendedChanges`).
+    var recorded: [HashSetChange]?
+    /// Whether any `#set` line was parsed.
+    var changedSettings = false
 
     init(fileName: String, set: HashSet) {
         self.fileName = fileName
@@ -202,6 +242,11 @@ struct LineParser {
     }
 
     private mutating func apply(_ change: HashSetChange, _ line: TextLine) {
+        if recorded != nil {
+            // What a change does depends on lines this parser has not seen: the replay decides.
+            recorded!.append(change)
+            return
+        }
         switch set.apply(change) {
         case .added:
             if case .add(let entry) = change { lineOfID[entry.id] = line.number }
@@ -217,6 +262,7 @@ struct LineParser {
     }
 
     private mutating func parseSetting(_ setting: Substring, _ line: TextLine) {
+        changedSettings = true
         guard let equals = setting.firstIndex(of: "=") else {
             return report(line, "a setting is '#set key=value', found no '='")
         }

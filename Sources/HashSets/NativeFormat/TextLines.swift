@@ -16,9 +16,10 @@ struct TextLines {
     /// Offset just past the last newline: the length a torn file is truncated to.
     var completeLength: Int
 
-    init(_ bytes: [UInt8]) {
+    /// The lines of `bytes`; a leading byte-order mark is skipped when the bytes begin a file.
+    init(_ bytes: [UInt8], startOfFile: Bool = true) {
         var start = 0
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
+        if startOfFile, bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
         var lines: [TextLine] = []
         var number = 1
         var lineStart = start

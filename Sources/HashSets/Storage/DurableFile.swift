@@ -59,6 +59,33 @@ public enum DurableFile {
         }
     }
 
+    /// Reads a file from its start through a 1 MiB buffer, handing `body` each chunk read (valid only during the
+    /// call), so a large file is never held whole.
+    ///
+    /// - Returns: the number of bytes read.
+    /// - Throws: `HashSetError.io` naming the call that failed.
+    @discardableResult
+    public static func forEachChunk(
+        _ path: String,
+        _ body: (UnsafeRawBufferPointer) -> Void
+    ) throws(HashSetError) -> Int {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
+        defer { close(fd) }
+        var buffer = [UInt8](repeating: 0, count: 1 << 20)
+        var total = 0
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .io(operation: "read", path: path, errno: errno)
+            }
+            if count == 0 { return total }
+            total += count
+            buffer.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[..<count])) }
+        }
+    }
+
     /// Reads a file line by line through a 1 MiB buffer, so a large file is never held whole: `body` gets each line
     /// terminated by `\n` (without the terminator, nor a `\r` before it; a leading UTF-8 byte-order mark skipped),
     /// numbered from 1, valid only during the call.
