@@ -36,7 +36,8 @@ public enum MatcherSnapshotError: Error, Equatable, Sendable, CustomStringConver
 
     public var description: String {
         switch self {
-        case .notASnapshot: "not a hashmatch index snapshot (or written by another version)"
+        case .notASnapshot:
+            "not a hashmatch index snapshot of this version (run `hashmatch index build` to write one)"
         case .truncated: "the snapshot is truncated"
         case .checksumMismatch: "the snapshot's checksum does not match its contents"
         case .malformed(let what): "the snapshot is malformed: \(what)"

@@ -32,10 +32,12 @@ struct HashSetFolder: ParsableArguments {
         return HashSetStore(directory: options.directory)
     }
 
-    /// Opens an existing set, or exits 2 saying why.
-    func open(_ name: String) throws -> HashSetFile {
+    /// Opens an existing set (only the entries with `ids`, when given: `HashSetFile.load(_:selecting:)`), or exits 2
+    /// saying why.
+    func open(_ name: String, selecting ids: Set<String>? = nil) throws -> HashSetFile {
         do {
-            let file = try store.open(name)
+            let file =
+                try ids.map { ids throws(HashSetError) in try store.open(name, selecting: ids) } ?? store.open(name)
             for issue in file.issues { warn("warning: \(issue)") }
             return file
         } catch {
@@ -44,9 +46,14 @@ struct HashSetFolder: ParsableArguments {
         }
     }
 
-    /// Opens `name`, creating it (with `settings`) when it does not exist yet.
-    func openOrCreate(_ name: String, settings: HashSetSettings) throws -> HashSetFile {
-        if (try? store.setNames().contains(name)) == true { return try open(name) }
+    /// Opens `name` (only the entries with `ids`, when given), creating it (with `settings`) when it does not exist
+    /// yet.
+    func openOrCreate(
+        _ name: String,
+        settings: HashSetSettings,
+        selecting ids: Set<String>? = nil
+    ) throws -> HashSetFile {
+        if (try? store.setNames().contains(name)) == true { return try open(name, selecting: ids) }
         do {
             try FileManager.default.createDirectory(atPath: store.directory, withIntermediateDirectories: true)
             return try store.create(name, settings: settings)
@@ -62,9 +69,13 @@ func appendReporting(_ changes: [HashSetChange], to file: inout HashSetFile) thr
     do {
         let summary = try file.append(changes)
         var parts = ["\(summary.added) added", "\(summary.removed) removed"]
-        if summary.unchanged > 0 { parts.append("\(summary.unchanged) unchanged (already present)") }
+        if summary.unchanged > 0 {
+            parts.append("\(summary.unchanged) unchanged (already present, or absent when removed)")
+        }
         if summary.repairedBytes > 0 { parts.append("repaired a torn last line (\(summary.repairedBytes) bytes)") }
-        warn("\(file.path): " + parts.joined(separator: ", ") + "; \(file.set.count) entries")
+        // A selection knows only the entries it was asked about, not how many the set holds.
+        let count = file.isSelection ? "" : "; \(file.set.count) entries"
+        warn("\(file.path): " + parts.joined(separator: ", ") + count)
     } catch {
         // `.io` names the file itself; the other errors (a duplicate id) name only the set.
         let context = if case .io = error { "" } else { "\(file.path): " }

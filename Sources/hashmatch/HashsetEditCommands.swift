@@ -123,7 +123,8 @@ struct HashsetAdd: ParsableCommand {
                 )
             }
         }
-        var file = try folder.openOrCreate(name, settings: HashSetSettings())
+        // Only the lines about these ids are parsed: adding one hash to a 10M-entry set does not load all of it.
+        var file = try folder.openOrCreate(name, settings: HashSetSettings(), selecting: Set(entries.map(\.id)))
         try appendReporting(entries.map(HashSetChange.add), to: &file)
     }
 }
@@ -136,7 +137,7 @@ struct HashsetRemove: ParsableCommand {
     @Argument(help: "Entry ids to remove.") var ids: [String]
 
     func run() throws {
-        var file = try folder.open(name)
+        var file = try folder.open(name, selecting: Set(ids))
         try appendReporting(ids.map { .remove(.id($0)) }, to: &file)
     }
 }

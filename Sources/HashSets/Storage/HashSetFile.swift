@@ -54,7 +54,7 @@ public struct HashSetFile: Sendable {
     ///
     /// `set` holds the settings and exactly the selected entries a full load would hold, so `add`, `remove` and
     /// `updateSettings` of those ids behave as after `load(_:)`; `set.count` counts the selection, `issues` the lines
-    /// parsed, and `compact` is refused.
+    /// parsed, and `compact` and removals by hash are refused.
     ///
     /// - Throws: as `load(_:)`.
     public static func load(_ path: String, selecting ids: Set<String>) throws(HashSetError) -> HashSetFile {
@@ -113,9 +113,14 @@ public struct HashSetFile: Sendable {
     /// All changes are checked first: if an added entry's id is already used by a different entry,
     /// nothing is written. Changes that would change nothing are skipped.
     ///
+    /// - Precondition: on a selection (`isSelection`), no removal by hash: it would miss the entries not selected.
     /// - Throws: `HashSetError.duplicateID` (nothing written) or `.io`.
     @discardableResult
     public mutating func append(_ changes: [HashSetChange]) throws(HashSetError) -> AppendSummary {
+        precondition(
+            !isSelection || !changes.contains { if case .remove(.hash) = $0 { true } else { false } },
+            "a removal by hash needs the whole set loaded"
+        )
         var updated = set
         var summary = AppendSummary()
         var text = ""
