@@ -12,7 +12,9 @@ Per size N:
   3. starts `hashmatch serve --socket S --http 127.0.0.1:PORT --hashsets DIR`, times it to /readyz = 200, and
      measures for --duration seconds each: pipelined PDQ lookups over the Unix socket (1 and 2 client
      processes), pipelined JPEG matches over the Unix socket, and the same two over HTTP with wrk; the server's
-     VmRSS/VmHWM after loading and at the end.
+     VmRSS/VmHWM after loading and at the end; a reload; then admin adds and removes (1 entry a call, then
+     1,000) while a client keeps looking up: each call's time and the slowest lookup overlapping it;
+  4. times `match` again: the snapshot is now behind the set by the admin changes, which are replayed.
 """
 import argparse
 import array
@@ -33,7 +35,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from hashmatch_client import HEADER, OP_LOOKUP, OP_MATCH, Client  # noqa: E402
+from hashmatch_client import HEADER, OP_ADD_ENTRIES, OP_LOOKUP, OP_MATCH, OP_REMOVE_ENTRIES, Client  # noqa: E402
 
 DOCS = "docs/BENCHMARKS.md"
 SECTION = "## Service and catalogue at scale"
@@ -340,6 +342,63 @@ def proc_memory(pid):
     return values
 
 
+def steady_reader(socket_path, seed, stop, queue):
+    """One PDQ lookup per request, back to back, until `stop` is set; puts [(start, seconds)] on `queue`."""
+    rng = random.Random(seed)
+    timings = []
+    with Client.unix(socket_path, timeout=600) as client:
+        while not stop.is_set():
+            started = time.perf_counter()
+            client.lookup([("pdq", rng.randbytes(32).hex())])
+            timings.append((started, time.perf_counter() - started))
+    queue.put(timings)
+
+
+def run_admin_changes(socket_path, args):
+    """(e) Admin adds and removes (1 entry, then 1,000) while a client keeps looking up: each call's wall time and
+    the slowest lookup overlapping it, against the slowest of the lookups before the first change."""
+    stop = multiprocessing.Event()
+    queue = multiprocessing.Queue()
+    reader = multiprocessing.Process(target=steady_reader, args=(socket_path, args.seed + 5, stop, queue))
+    reader.start()
+    rng = random.Random(args.seed + 6)
+    calls = []
+    load = loadavg()
+    try:
+        time.sleep(3)
+        with Client.unix(socket_path, timeout=600) as client:
+            for batch, rounds in ((1, 5), (1000, 3)):
+                for round_ in range(rounds):
+                    ids = [f"admin-{batch}-{round_}-{k}" for k in range(batch)]
+                    entries = [{"id": i, "algorithm": "pdq", "hash": rng.randbytes(32).hex()} for i in ids]
+                    for kind, opcode, body in (
+                        ("add", OP_ADD_ENTRIES, {"set": "synthetic", "entries": entries}),
+                        ("remove", OP_REMOVE_ENTRIES, {"set": "synthetic", "ids": ids}),
+                    ):
+                        started = time.perf_counter()
+                        answer = client.call(opcode, json.dumps(body).encode())
+                        calls.append({"kind": kind, "batch": batch, "start": started,
+                                      "seconds": time.perf_counter() - started})
+                        if answer.get("added", answer.get("removed")) != batch:
+                            raise SystemExit(f"bench-service: {kind} of {batch} answered {answer!r}")
+    finally:
+        stop.set()
+        timings = queue.get()
+        reader.join()
+    before = [t for started, t in timings if started < calls[0]["start"]]
+    result = {"load": load, "lookups": len(timings), "before_worst": max(before), "before_count": len(before)}
+    for call in calls:
+        end = call["start"] + call["seconds"]
+        call["worst_lookup"] = max([t for started, t in timings if started + t >= call["start"] and started <= end],
+                                   default=0)
+    for kind in ("add", "remove"):
+        for batch in (1, 1000):
+            chosen = [c for c in calls if c["kind"] == kind and c["batch"] == batch]
+            result[f"{kind}_{batch}"] = {"seconds": sorted(c["seconds"] for c in chosen),
+                                         "worst_lookup": max(c["worst_lookup"] for c in chosen)}
+    return result
+
+
 def run_server(args, directory, n, sample, workdir):
     os.makedirs(workdir, exist_ok=True)
     socket_path = os.path.join(workdir, "hashmatch.sock")
@@ -424,6 +483,9 @@ def run_server(args, directory, n, sample, workdir):
         time.sleep(1)
         results["reload"].update(proc_memory(server.pid))
         log(json.dumps(results["reload"]))
+        log("(e) admin adds and removes over the Unix socket while a client looks up")
+        results["admin"] = run_admin_changes(socket_path, args)
+        log(json.dumps(results["admin"]))
     finally:
         server.send_signal(signal.SIGTERM)
         try:
@@ -529,6 +591,18 @@ def render(runs, args):
     row("`reload` (op 0x30, sets unchanged): wall; then VmRSS (VmHWM since start)",
         lambda r: f"{fmt_s(r['serve']['reload']['seconds'])}; {mib(r['serve']['reload']['VmRSS']):,.0f} MiB "
                   f"({mib(r['serve']['reload']['VmHWM']):,.0f}) (load {r['serve']['reload']['load']})")
+    for kind in ("add", "remove"):
+        for batch in (1, 1000):
+            row(f"(e) admin {kind} entries, {batch:,} a call, while a client looks up: wall (each call, sorted); "
+                "slowest lookup overlapping",
+                lambda r, k=kind, b=batch: ", ".join(fmt_s(t) for t in r["serve"]["admin"][f"{k}_{b}"]["seconds"])
+                + f"; {r['serve']['admin'][f'{k}_{b}']['worst_lookup'] * 1000:.1f} ms "
+                  f"(before the changes: {r['serve']['admin']['before_worst'] * 1000:.1f} ms) "
+                  f"(load {r['serve']['admin']['load']})")
+    row("`match --hashsets DIR` after those changes (the snapshot, and the lines appended since replayed): wall, "
+        "peak RSS",
+        lambda r: f"{fmt_s(r['replay']['seconds'])}, {mib(r['replay']['peak_rss_kib']):,.0f} MiB "
+                  f"(load {r['replay']['load']})" + (" **nothing replayed**" if r['replay'].get('not_replayed') else ""))
     lines.append("")
     first = next(iter(runs.values()))
     lines.append(f"Server command: `{first['serve']['command']}` (paths are temporary).")
@@ -621,6 +695,11 @@ def main():
             run["cli"] = run_cli(args, directory, empty)
             log(json.dumps(run["cli"]))
             run["serve"] = run_server(args, directory, n, sample, os.path.join(workdir, f"serve-{n}"))
+            log("match after the admin changes: the snapshot plus the appended lines replayed")
+            run["replay"] = timed([args.hashmatch, "match", "--hashsets", directory, args.image])
+            if "replayed" not in run["replay"]["stderr"]:
+                log("warning: no lines were replayed: " + run["replay"]["stderr"].strip())
+                run["replay"]["not_replayed"] = True
             runs[n] = run
             if not args.keep:
                 shutil.rmtree(directory, ignore_errors=True)
