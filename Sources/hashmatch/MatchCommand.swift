@@ -74,7 +74,7 @@ struct MatchRunOptions: ParsableArguments {
         let format = self.format ?? .automatic
         let compact = format == .table
         let header =
-            compact ? ["path", "match_count", "matches", "error"] : MatchRecord.columnNames(algorithms: algorithms)
+            compact ? ["path", "match_count", "matches", "note"] : MatchRecord.columnNames(algorithms: algorithms)
         let writer = RecordWriter(format: format, header: header)
         let progress = ScanProgress(paths: paths, enabled: summary && isatty(STDERR_FILENO) == 1)
         var counts = (files: 0, matched: 0, failed: 0, matches: 0)
@@ -121,8 +121,7 @@ struct MatchRunOptions: ParsableArguments {
                 columns: compact
                     ? [
                         record.fingerprint.path, String(record.outcome.matches.count),
-                        MatchRecord.shortSummary(record.outcome.matches),
-                        record.fingerprint.errorMessage.map { "\(record.fingerprint.errorCode!): \($0)" } ?? "",
+                        MatchRecord.shortSummary(record.outcome.matches), record.note,
                     ]
                     : record.columns(algorithms: algorithms)
             )

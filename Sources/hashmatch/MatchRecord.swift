@@ -39,6 +39,14 @@ struct MatchRecord {
             + (match.variant.map { "(\($0))" } ?? "")
     }
 
+    /// The table's last column: the error, else why the file was not hashed as an image, else the matcher's notes
+    /// (a hash reported but not matched), so that a row with no match says why.
+    var note: String {
+        if let message = fingerprint.errorMessage { return "\(fingerprint.errorCode ?? "error"): \(message)" }
+        if fingerprint.notAnImage { return "not a JPEG or PNG: matched by its digests only" }
+        return outcome.notes.joined(separator: "; ")
+    }
+
     /// The best two matches and how many more, for the table.
     static func shortSummary(_ matches: [Match]) -> String {
         let shown = matches.prefix(2).map(summary).joined(separator: "; ")

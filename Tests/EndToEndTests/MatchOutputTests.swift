@@ -110,6 +110,22 @@ import Testing
         #expect(result.lines[2].hasSuffix(",0,,,"))
     }
 
+    /// The table's last column says why a row has no match: an error, a file that is no image, a hash not matched.
+    @Test func theTableSaysWhyARowHasNoMatch() throws {
+        let (root, sets) = try Self.listedSet()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let folder = root.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data("not an image\n".utf8).write(to: folder.appendingPathComponent("notes.txt"))
+        try Data([0xFF, 0xD8, 0xFF]).write(to: folder.appendingPathComponent("cut.jpg"))
+        let result = try Binary.run(["scan", "--hashsets", sets, "--format", "table", folder.path])
+        #expect(result.status == 2)
+        #expect(result.lines.first?.hasSuffix("note") == true, "\(result.stdout)")
+        let row = { (name: String) in result.lines.first { $0.contains("/\(name) ") } ?? "" }
+        #expect(row("notes.txt").hasSuffix("not a JPEG or PNG: matched by its digests only"), "\(result.stdout)")
+        #expect(row("cut.jpg").contains("image_truncated: "), "\(result.stdout)")
+    }
+
     @Test func onlyMatchesLeavesOutTheFilesThatDidNotMatch() throws {
         let (root, sets) = try Self.listedSet()
         defer { try? FileManager.default.removeItem(at: root) }
