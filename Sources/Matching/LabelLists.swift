@@ -1,19 +1,27 @@
-/// Hands out one shared copy of each distinct label list, so rows with the same labels (nearly all rows of a set:
-/// its default labels) share one array buffer instead of holding a heap allocation each (≈ 50 bytes per row and one
-/// `malloc` per row at load: 10M rows, 10M allocations).
-struct LabelLists {
-    private var known: [[String]: [String]] = [:]
-    private var last: [String] = []
+/// The distinct label lists of a matcher's rows, each stored once: a row holds the index of its list (4 bytes, where
+/// an array in every row took 8, plus a retain and a release whenever the rows were copied or freed).
+///
+/// Nearly all rows of a set share one list (its default labels), so the table stays small.
+struct LabelLists: Sendable {
+    private var lists: [[String]] = []
+    private var index: [[String]: UInt32] = [:]
+    private var last: (labels: [String], index: UInt32)?
 
-    /// `labels`, or an earlier equal list whose storage it then shares.
-    mutating func shared(_ labels: [String]) -> [String] {
-        if labels == last { return last }
-        if let existing = known[labels] {
-            last = existing
+    /// The index of `labels`, added when new.
+    mutating func index(of labels: [String]) -> UInt32 {
+        if let last, last.labels == labels { return last.index }
+        let found: UInt32
+        if let existing = index[labels] {
+            found = existing
         } else {
-            known[labels] = labels
-            last = labels
+            found = UInt32(lists.count)
+            lists.append(labels)
+            index[labels] = found
         }
-        return last
+        last = (labels, found)
+        return found
     }
+
+    /// The list at `index`.
+    subscript(index: UInt32) -> [String] { lists[Int(index)] }
 }

@@ -7,9 +7,9 @@ import PerceptualHashing
 ///
 /// A change finds the rows of its ids by one pass over the rows, not through an id → row dictionary. Kept for every
 /// row, that dictionary cost ~50 bytes a row (500 MB at 10M entries), seconds to build at the first change, and a
-/// copy of itself at every change while readers held the previous index; the pass costs O(n) string-length checks
-/// per change, hashing only ids of a length asked for. What a change needs besides is the algorithm of each row (one
-/// byte, so the right index is changed) and the digest of each digest row.
+/// copy of itself at every change while readers held the previous index; the pass (`RowIDs.rows(withIDs:where:)`)
+/// compares an id only when its length and last eight bytes match one asked for. What a change needs besides is the
+/// algorithm of each row (one byte, so the right index is changed) and the digest of each digest row.
 extension Matcher {
     static let deadRow = UInt8.max
 
@@ -96,20 +96,12 @@ extension Matcher {
     private mutating func liveRows(ids: Set<String>, setIndex: Int) -> [String: UInt32] {
         if rowAlgorithm.count != rows.count { mapAlgorithms() }
         guard !ids.isEmpty else { return [:] }
-        // Most ids are rejected by their length alone (O(1) for native strings), without hashing.
-        var lengths = [Bool](repeating: false, count: 257)
-        for id in ids { lengths[min(id.utf8.count, 256)] = true }
         let set = Int32(setIndex)
-        var found: [String: UInt32] = [:]
-        rows.withUnsafeBufferPointer { rows in
+        return rows.withUnsafeBufferPointer { rows in
             rowAlgorithm.withUnsafeBufferPointer { algorithms in
-                for row in rows.indices where rows[row].set == set && algorithms[row] != Self.deadRow {
-                    let id = rows[row].id
-                    if lengths[min(id.utf8.count, 256)], ids.contains(id) { found[id] = UInt32(row) }
-                }
+                self.ids.rows(withIDs: ids) { rows[$0].set == set && algorithms[$0] != Self.deadRow }
             }
         }
-        return found
     }
 
     /// Appends a row for `entry` to the set and indexes it.
@@ -117,7 +109,8 @@ extension Matcher {
         let row = UInt32(rows.count)
         var seen = Set<String>()
         let labels = (sets[setIndex].settings.defaultLabels + entry.labels).filter { seen.insert($0).inserted }
-        rows.append(Row(set: Int32(setIndex), id: entry.id, labels: labels))
+        rows.append(Row(set: Int32(setIndex), labels: labelLists.index(of: labels)))
+        ids.append(entry.id)
         rowAlgorithm.append(Self.code(entry.algorithm))
         switch entry.value {
         case .hash256(let hash): pdq.insert(hash, id: row)

@@ -71,11 +71,15 @@ extension Matcher {
             writer.string(HashSetFormat.settingLines(set.settings).joined(separator: "\n"))
         }
         writer.u32(rows.count)
-        for row in rows {
+        for (index, row) in rows.enumerated() {
             writer.u32(Int(row.set))
-            writer.string(row.id)
-            writer.u32(row.labels.count)
-            for label in row.labels { writer.string(label) }
+            ids.withUTF8(index) { id in
+                writer.u32(id.count)
+                writer.raw(id)
+            }
+            let labels = labelLists[row.labels]
+            writer.u32(labels.count)
+            for label in labels { writer.string(label) }
         }
         var indexes: [(HashAlgorithm, [UInt8])] = pdq.count > 0 ? [(.pdq, pdq.serialize())] : []
         indexes += sixtyFour.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key, $0.value.serialize()) }
@@ -145,15 +149,15 @@ extension Matcher {
         var matcher = Matcher(sets: sets, thresholds: thresholds)
         let rowCount = try reader.count(minimumBytesEach: 12)
         matcher.rows.reserveCapacity(rowCount)
-        var labelLists = LabelLists()
+        matcher.ids.reserve(rows: rowCount, bytes: 0)
         var labels: [String] = []  // reused: a row whose labels repeat the previous row's allocates nothing
         for _ in 0..<rowCount {
             let set = try reader.u32()
             guard set < sets.count else { throw .malformed("row names set \(set) of \(sets.count)") }
-            let id = try reader.string()
+            guard matcher.ids.append(utf8: try reader.stringBytes()) else { throw .malformed("entry ids too long") }
             labels.removeAll(keepingCapacity: true)
             for _ in 0..<(try reader.count(minimumBytesEach: 4)) { labels.append(try reader.string()) }
-            matcher.rows.append(Row(set: Int32(set), id: id, labels: labelLists.shared(labels)))
+            matcher.rows.append(Row(set: Int32(set), labels: matcher.labelLists.index(of: labels)))
         }
         for _ in 0..<(try reader.count(minimumBytesEach: 12)) {
             let name = try reader.string()

@@ -10,11 +10,11 @@ import PerceptualHashing
 /// adding or removing a few entries, appended lines replayed onto a snapshot) update the indexes in place instead of
 /// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged.
 public struct Matcher: Sendable {
-    /// What an index row points back to.
+    /// What an index row points back to, besides its id (`ids`): 8 bytes, with nothing to retain or release.
     struct Row: Sendable {
         var set: Int32
-        var id: String
-        var labels: [String]
+        /// Index into `labelLists`.
+        var labels: UInt32
     }
 
     /// The thresholds every set starts from.
@@ -23,6 +23,10 @@ public struct Matcher: Sendable {
     // them.
     var sets: [(name: String, settings: HashSetSettings)]
     var rows: [Row] = []
+    /// The entry id of each row.
+    var ids = RowIDs()
+    /// The label lists rows point to.
+    var labelLists = LabelLists()
     /// The algorithm of each row (its index in `HashAlgorithm.allCases`; `deadRow` once it is gone), built by the
     /// first change from the indexes and kept by every change after (`Matcher+Changes.swift`); empty until then.
     var rowAlgorithm: [UInt8] = []
@@ -42,11 +46,11 @@ public struct Matcher: Sendable {
         self.sets = sets.map { ($0.name, $0.settings) }
         var pdqEntries: [(hash: Hash256, id: UInt32)] = []
         var sixtyFourEntries: [HashAlgorithm: [(hash: Hash64, id: UInt32)]] = [:]
-        var labelLists = LabelLists()
         for (setIndex, set) in sets.enumerated() {
             for entry in set.entries where set.settings.isEnabled(entry.algorithm) {
                 let row = UInt32(rows.count)
-                rows.append(Row(set: Int32(setIndex), id: entry.id, labels: labelLists.shared(set.labels(for: entry))))
+                rows.append(Row(set: Int32(setIndex), labels: labelLists.index(of: set.labels(for: entry))))
+                ids.append(entry.id)
                 switch entry.value {
                 case .hash256(let hash): pdqEntries.append((hash, row))
                 case .hash64(let hash): sixtyFourEntries[entry.algorithm, default: []].append((hash, row))
@@ -140,12 +144,13 @@ public struct Matcher: Sendable {
     private func makeMatch(row: UInt32, algorithm: HashAlgorithm, distance: Int, variant: String?) -> Match? {
         // Ids come from indexes that may have been loaded from a snapshot: check before indexing.
         guard Int(row) < rows.count else { return nil }
-        let row = rows[Int(row)]
+        let index = row
+        let row = rows[Int(index)]
         guard distance <= threshold(algorithm, setIndex: Int(row.set)) else { return nil }
         return Match(
             set: sets[Int(row.set)].name,
-            id: row.id,
-            labels: row.labels,
+            id: ids[Int(index)],
+            labels: labelLists[row.labels],
             algorithm: algorithm,
             distance: distance,
             variant: variant

@@ -16,6 +16,10 @@ struct SnapshotWriter {
         payload += bytes
     }
 
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        payload += bytes
+    }
+
     mutating func string(_ value: String) {
         u32(value.utf8.count)
         payload += value.utf8
@@ -92,6 +96,14 @@ struct SnapshotReader {
         guard end - offset >= count else { throw .truncated }
         defer { offset += count }
         return String(decoding: UnsafeRawBufferPointer(rebasing: data[offset..<offset + count]), as: UTF8.self)
+    }
+
+    /// A string's UTF-8 bytes (u32 length prefix), in place.
+    mutating func stringBytes() throws(MatcherSnapshotError) -> UnsafeRawBufferPointer {
+        let count = try u32()
+        guard end - offset >= count else { throw .truncated }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: data[offset..<offset + count])
     }
 
     /// A length-prefixed block of bytes, in place.

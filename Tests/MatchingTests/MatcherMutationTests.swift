@@ -74,6 +74,34 @@ import Testing
         Self.agree(live, reference, on: Self.queries(Array(queried + added)))
     }
 
+    /// Ids a change must tell apart by more than their length and last eight bytes (`RowIDs`): all of one length,
+    /// most with one ending; multi-byte UTF-8 among them; the same ids in a second set, which must stay.
+    @Test func idsOfOneLengthAndEndingAreToldApart() {
+        var rng = SplitMix64(seed: 5)
+        let shapes = (0..<300).map { k in
+            k % 7 == 0 ? "ü\(String(format: "%04d", k))-ending" : "\(String(format: "%05d", k))-same-ending"
+        }
+        let entries = Self.randomEntries(shapes.count, prefix: "z", rng: &rng).enumerated().map { k, entry in
+            HashSetEntry(id: shapes[k], algorithm: entry.algorithm, value: entry.value, labels: entry.labels)
+        }
+        let twin = Self.randomEntries(shapes.count, prefix: "t", rng: &rng).enumerated().map { k, entry in
+            HashSetEntry(id: shapes[k], algorithm: entry.algorithm, value: entry.value)
+        }
+        var live = Matcher(sets: [HashSet(name: "one", entries: entries), HashSet(name: "two", entries: twin)])
+        let removed = stride(from: 0, to: shapes.count, by: 3).map { shapes[$0] }
+        #expect(live.remove(ids: removed + ["99999-same-ending"], fromSet: "one") == removed.count)
+        let replaced = stride(from: 1, to: shapes.count, by: 10).map {
+            HashSetEntry(id: shapes[$0], algorithm: .phash, value: .hash64(Hash64(rng.next())))
+        }
+        live.insert(replaced, intoSet: "one", settings: HashSetSettings())
+        let gone = Set(removed + replaced.map(\.id))
+        let reference = Matcher(sets: [
+            HashSet(name: "one", entries: entries.filter { !gone.contains($0.id) } + replaced),
+            HashSet(name: "two", entries: twin),
+        ])
+        Self.agree(live, reference, on: Self.queries(entries + twin + replaced))
+    }
+
     @Test func insertingIntoANewSetAndReplacingAnID() {
         var rng = SplitMix64(seed: 11)
         let first = Self.randomEntries(9, prefix: "x", rng: &rng)
