@@ -147,10 +147,12 @@ public final class Catalogue: Sendable {
     /// Adds entries to `set` (creating the set when absent): appended to its file and `fsync`ed, then indexed.
     ///
     /// - Returns: how many entries were added and how many were already present.
-    /// - Throws: `ServiceError` (`bad_set_name`, `duplicate_id`, `storage_failed`); nothing changes on error.
+    /// - Throws: `ServiceError` (`bad_set_name`, `duplicate_id`, `storage_failed`; `reload_failed` when the set changed
+    ///   outside and the folder cannot be reloaded first); nothing changes on error.
     public func add(_ entries: [HashSetEntry], toSet set: String) throws(ServiceError) -> HashSetFile.AppendSummary {
         try writer.withLock { () -> Result<HashSetFile.AppendSummary, ServiceError> in
             guard HashSetStore.isValidSetName(set) else { return .failure(Self.badName(set)) }
+            if case .failure(let error) = catchUp(withSet: set) { return .failure(error) }
             do throws(HashSetError) {
                 var file: HashSetFile
                 do throws(HashSetError) {
@@ -172,10 +174,11 @@ public final class Catalogue: Sendable {
     /// Removes entries of `set` by id: tombstones appended and `fsync`ed, then the entries leave the index.
     ///
     /// - Returns: how many entries were removed.
-    /// - Throws: `ServiceError` (`bad_set_name`, `storage_failed`).
+    /// - Throws: `ServiceError` (`bad_set_name`, `storage_failed`, `reload_failed` as for `add`).
     public func remove(ids: [String], fromSet set: String) throws(ServiceError) -> Int {
         try writer.withLock { () -> Result<Int, ServiceError> in
             guard HashSetStore.isValidSetName(set) else { return .failure(Self.badName(set)) }
+            if case .failure(let error) = catchUp(withSet: set) { return .failure(error) }
             do throws(HashSetError) {
                 var file = try store.open(set, selecting: Set(ids))
                 let summary = try file.remove(ids: ids)
@@ -185,6 +188,16 @@ public final class Catalogue: Sendable {
                 return .failure(Self.storageError(error))
             }
         }.get()
+    }
+
+    /// Reloads first (call with `writer` held) when the set's file changed since it was last loaded or written here
+    /// (another writer: the CLI, a sync job) and the watcher has not caught up: patching the live index with this
+    /// change alone would leave the other one unserved, and recording the file's new stamp would hide it from the
+    /// watcher for good.
+    private func catchUp(withSet set: String) -> Result<Void, ServiceError> {
+        let current = Self.stamp(store.path(for: set))
+        guard signature.withLockedValue({ $0["\(set).hashset"] }) != current else { return .success(()) }
+        return reloadLocked(Self.stamps(store.directory)).map { _ in () }
     }
 
     /// Applies a change to the live matcher and records the file's new stamp, so the watcher does not reload it.

@@ -51,11 +51,15 @@ struct RowIDs: Sendable {
         return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(ends[row])])) }
     }
 
-    /// Every row whose id is one of `ids` and for which `include` holds, by one pass: an id is compared only when
-    /// its length and its last eight bytes match one asked for.
+    /// Every row whose id is one of `ids` (as Swift strings compare: by canonical equivalence) and for which
+    /// `include` holds, by one pass. While every id asked for is ASCII, an ASCII row id is compared only when its
+    /// length and last eight bytes match one of them; any other row id is compared as a string, since `cafe\u{301}`
+    /// is `café` and the Kelvin sign `\u{212A}` is `K`.
     ///
-    /// - Complexity: O(rows), plus O(length) per row whose length and ending match.
+    /// - Complexity: O(total id bytes), plus a string comparison per row whose id matches on length and ending or
+    ///   is not ASCII.
     func rows(withIDs ids: Set<String>, where include: (Int) -> Bool) -> [String: UInt32] {
+        let asciiOnly = ids.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
         var wanted: [Int: [UInt64: [[UInt8]]]] = [:]
         for id in ids {
             let utf8 = Array(id.utf8)
@@ -68,16 +72,37 @@ struct RowIDs: Sendable {
                 for row in ends.indices {
                     let end = Int(ends[row])
                     defer { start = end }
-                    guard let sameLength = wanted[end - start] else { continue }
                     let id = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                    guard let candidates = sameLength[Self.ending(id)], include(row),
-                        let match = candidates.first(where: { $0.elementsEqual(id) })
-                    else { continue }
-                    found[String(decoding: match, as: UTF8.self)] = UInt32(row)
+                    if asciiOnly, Self.isASCII(id) {
+                        guard let candidates = wanted[id.count]?[Self.ending(id)], include(row),
+                            let match = candidates.first(where: { $0.elementsEqual(id) })
+                        else { continue }
+                        found[String(decoding: match, as: UTF8.self)] = UInt32(row)
+                    } else {
+                        let text = String(decoding: id, as: UTF8.self)
+                        guard let match = ids.firstIndex(of: text), include(row) else { continue }
+                        found[ids[match]] = UInt32(row)
+                    }
                 }
             }
         }
         return found
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    private static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var index = 0
+        while index + 8 <= bytes.count {
+            guard bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 else {
+                return false
+            }
+            index += 8
+        }
+        while index < bytes.count {
+            guard bytes[index] < 0x80 else { return false }
+            index += 1
+        }
+        return true
     }
 
     /// The last eight bytes (fewer for a shorter id), as one word.

@@ -46,6 +46,20 @@ import Testing
         #expect(set.labels(for: set.entries[0]) == ["sample", "benign", "cat", "outdoor"])
     }
 
+    /// What the writer writes, the parser reads back: labels that start with a combining mark stay labels (a blank
+    /// and a combining mark are one Character, so splitting on Characters glued the label to the id).
+    @Test func entriesWithCombiningMarksRoundTrip() throws {
+        let entries = try [
+            HashSetEntry(id: "a", algorithm: .pdq, value: HashAlgorithm.pdq.parse(Sample.pdqA), labels: ["\u{301}x"]),
+            HashSetEntry(id: "cafe\u{301}", algorithm: .md5, value: HashAlgorithm.md5.parse(Sample.md5A), labels: []),
+        ]
+        let text = HashSetFormat.render(HashSet(name: "m", entries: entries))
+        let parsed = try parse(text, name: "m")
+        #expect(parsed.issues == [])
+        #expect(parsed.set.entries == entries)
+        #expect(parsed.set.entries.map { $0.id.unicodeScalars.count } == [1, 5])
+    }
+
     @Test func reportsEveryBadLineWithItsNumberAndKeepsTheRest() throws {
         let text = """
             #hashmatch-hashset v1
@@ -208,7 +222,8 @@ import Testing
             #expect(HashSetFormat.render(again.set) == rendered, "description \(description.debugDescription)")
         }
         // The fuzzer's input, from its native-format selector byte on.
-        let found: [UInt8] = Array("#hashmatch-hashset v1\n#set description=".utf8) + [0x0B, 0, 0, 0, 0, 0, 0, 0]
+        let found: [UInt8] =
+            Array("#hashmatch-hashset v1\n#set description=".utf8) + [0x0B, 0, 0, 0, 0, 0, 0, 0]
             + Array("thon-threatexchange CSV\n".utf8)
         let parsed = try HashSetFormat.parse(found, name: "d", fileName: "d.hashset")
         let rendered = HashSetFormat.render(parsed.set)

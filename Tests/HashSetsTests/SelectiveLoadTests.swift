@@ -12,6 +12,10 @@ import Testing
         ("a", ["a", "%61"]), ("b", ["b"]), ("c,d", ["c%2Cd", "c%2cd"]), ("e f", ["e%20f"]), ("50%", ["50%25"]),
         ("ü", ["ü", "%C3%BC"]), ("remove", ["remove"]), ("#x", ["#x"]), ("-y", ["-y"]),
         ("pdq-\(Sample.pdqA)", ["pdq-\(Sample.pdqA)"]),
+        // Ids compare as Swift strings, by canonical equivalence: other byte lengths, the same id.
+        ("caf\u{E9}", ["caf\u{E9}", "cafe\u{301}"]), ("K1", ["K1", "\u{212A}1"]),
+        // A blank then a combining mark: two fields, as the writer wrote them (id `g`, label `\u{301}h`).
+        ("g", ["g \u{301}h"]),
     ]
     static let hashes: [(algorithm: String, hex: String)] = [
         ("pdq", Sample.pdqA), ("pdq", Sample.pdqB), ("md5", Sample.md5A), ("md5", Sample.md5B),

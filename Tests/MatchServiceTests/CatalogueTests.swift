@@ -60,6 +60,22 @@ import Testing
         #expect(catalogue.snapshot?.generation == 1)
     }
 
+    /// A change written by another writer (the CLI) just before an admin change is served too: the admin change
+    /// reloads first instead of recording the file as loaded.
+    @Test func anAdminChangeRightAfterAnOutsideOneServesBoth() throws {
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let catalogue = Catalogue(directory: directory, thresholds: MatchThresholds())
+        try catalogue.reload()
+        let handle = try #require(FileHandle(forWritingAtPath: "\(directory)/s.hashset"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("pdq \(Self.pdqC) c\n".utf8))
+        try handle.close()
+        _ = try catalogue.add([try entry("b", Self.pdqB)], toSet: "s")
+        #expect(try ids(catalogue, Self.pdqC) == ["c"])
+        #expect(try ids(catalogue, Self.pdqB) == ["b"])
+        #expect(!catalogue.folderChanged())
+    }
+
     @Test func aChangeFromOutsideIsReloaded() throws {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let catalogue = Catalogue(directory: directory, thresholds: MatchThresholds())

@@ -90,6 +90,17 @@ import Testing
         var live = Matcher(sets: [HashSet(name: "one", entries: entries), HashSet(name: "two", entries: twin)])
         let removed = stride(from: 0, to: shapes.count, by: 3).map { shapes[$0] }
         #expect(live.remove(ids: removed + ["99999-same-ending"], fromSet: "one") == removed.count)
+        // Canonically equivalent ids are one id, as in a set file: other bytes, other lengths.
+        let accented = HashSetEntry(
+            id: "cafe\u{301}",
+            algorithm: .md5,
+            value: .digest(ExactDigest(bytes: [1] + .init(repeating: 0, count: 15)))
+        )
+        let kelvin = HashSetEntry(id: "\u{212A}elvin", algorithm: .phash, value: .hash64(Hash64(0x0F0F_0F0F_0F0F_0F0F)))
+        live.insert([accented, kelvin], intoSet: "one", settings: HashSetSettings())
+        #expect(live.remove(ids: ["caf\u{E9}", "Kelvin"], fromSet: "one") == 2)
+        #expect(live.lookup(accented.value, algorithm: .md5).isEmpty)
+        #expect(live.lookup(kelvin.value, algorithm: .phash).isEmpty)
         let replaced = stride(from: 1, to: shapes.count, by: 10).map {
             HashSetEntry(id: shapes[$0], algorithm: .phash, value: .hash64(Hash64(rng.next())))
         }

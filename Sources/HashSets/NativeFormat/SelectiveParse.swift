@@ -9,8 +9,10 @@
 /// settings; issues are reported only for the lines parsed.
 struct SelectiveParse {
     private let ids: Set<String>
-    /// The UTF-8 lengths of the selected ids: a field of any other length without `%` is skipped without a lookup.
-    private let lengths: Set<Int>
+    /// The UTF-8 lengths of the selected ids when they are all ASCII: then an ASCII field of any other length is
+    /// skipped without a lookup. (Ids compare as Swift strings, by canonical equivalence: `cafe\u{301}` is `café`,
+    /// and the Kelvin sign `\u{212A}` is `K`, so lengths alone cannot rule out a field or an id that is not ASCII.)
+    private let asciiLengths: Set<Int>?
     private let fileName: String
     private var parser: LineParser
     private var header: Result<Void, HashSetError>?
@@ -19,7 +21,7 @@ struct SelectiveParse {
     /// A parse of a file named `fileName` holding set `name`, keeping the entries with `ids`.
     init(name: String, fileName: String, ids: Set<String>) {
         self.ids = ids
-        self.lengths = Set(ids.map(\.utf8.count))
+        self.asciiLengths = ids.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } } ? Set(ids.map(\.utf8.count)) : nil
         self.fileName = fileName
         self.parser = LineParser(fileName: fileName, set: HashSet(name: name))
     }
@@ -69,9 +71,10 @@ struct SelectiveParse {
         guard let idField else { return false }
         let bytes = UnsafeBufferPointer(rebasing: line[idField])
         let escaped = bytes.contains(UInt8(ascii: "%"))
-        guard escaped || lengths.contains(bytes.count), let text = String(validating: bytes, as: UTF8.self) else {
+        if !escaped, let asciiLengths, !asciiLengths.contains(bytes.count), bytes.allSatisfy({ $0 < 0x80 }) {
             return false
         }
+        guard let text = String(validating: bytes, as: UTF8.self) else { return false }
         guard escaped else { return ids.contains(text) }
         return FieldCoding.decode(text[...]).map(ids.contains) ?? false  // a malformed escape: the line is skipped
     }

@@ -52,17 +52,20 @@ struct TextLines {
     }
 }
 
+// Both split and trim on Unicode scalars, not Characters: a blank followed by a combining mark is one Character,
+// which glued together two fields the writer had written apart (an entry whose first label starts with a combining
+// mark came back with the label in its id).
 extension Substring {
     /// Fields separated by runs of spaces or tabs.
     var whitespaceFields: [Substring] {
-        split(whereSeparator: { $0 == " " || $0 == "\t" })
+        unicodeScalars.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(Substring.init)
     }
 
-    /// The text without leading and trailing spaces and tabs.
+    /// The text without leading and trailing spaces and tabs (and a trailing carriage return).
     var trimmed: Substring {
-        var result = self
-        while let first = result.first, first == " " || first == "\t" { result = result.dropFirst() }
-        while let last = result.last, last == " " || last == "\t" || last == "\r" { result = result.dropLast() }
-        return result
+        var scalars = unicodeScalars
+        while let first = scalars.first, first == " " || first == "\t" { scalars = scalars.dropFirst() }
+        while let last = scalars.last, last == " " || last == "\t" || last == "\r" { scalars = scalars.dropLast() }
+        return Substring(scalars)
     }
 }
