@@ -28,6 +28,14 @@ import Testing
         catalogue.snapshot?.matcher.lookup(try HashAlgorithm.pdq.parse(hex), algorithm: .pdq).map(\.id) ?? []
     }
 
+    /// Appends to the set's file as another writer would, behind the catalogue's back.
+    func appendOutside(_ text: String) throws {
+        let handle = try #require(FileHandle(forWritingAtPath: "\(directory)/s.hashset"))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(text.utf8))
+        try handle.close()
+    }
+
     func entry(_ id: String, _ hex: String) throws -> HashSetEntry {
         HashSetEntry(id: id, algorithm: .pdq, value: try HashAlgorithm.pdq.parse(hex), labels: [])
     }
@@ -66,10 +74,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let catalogue = Catalogue(directory: directory, thresholds: MatchThresholds())
         try catalogue.reload()
-        let handle = try #require(FileHandle(forWritingAtPath: "\(directory)/s.hashset"))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("pdq \(Self.pdqC) c\n".utf8))
-        try handle.close()
+        try appendOutside("pdq \(Self.pdqC) c\n")
         _ = try catalogue.add([try entry("b", Self.pdqB)], toSet: "s")
         #expect(try ids(catalogue, Self.pdqC) == ["c"])
         #expect(try ids(catalogue, Self.pdqB) == ["b"])
@@ -80,10 +85,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let catalogue = Catalogue(directory: directory, thresholds: MatchThresholds())
         try catalogue.reload()
-        let handle = try #require(FileHandle(forWritingAtPath: "\(directory)/s.hashset"))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("pdq \(Self.pdqC) c\n".utf8))
-        try handle.close()
+        try appendOutside("pdq \(Self.pdqC) c\n")
         #expect(catalogue.folderChanged())
         let summary = try #require(try catalogue.reloadIfFolderChanged())
         #expect(summary.generation == 2)
