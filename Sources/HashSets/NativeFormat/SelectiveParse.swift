@@ -57,7 +57,7 @@ struct SelectiveParse {
     private func concernsSelection(_ whole: UnsafeBufferPointer<UInt8>) -> Bool {
         // Trailing blanks and carriage returns go, as `trimmed` drops them before the parser splits the fields.
         var end = whole.count
-        while end > 0, [UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\r")].contains(whole[end - 1]) { end -= 1 }
+        while end > 0, Self.isBlank(whole[end - 1]) || whole[end - 1] == UInt8(ascii: "\r") { end -= 1 }
         let line = UnsafeBufferPointer(rebasing: whole[..<end])
         guard let first = Self.field(in: line, from: 0) else { return false }
         switch line[first.lowerBound] {

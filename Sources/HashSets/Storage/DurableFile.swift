@@ -86,7 +86,7 @@ public enum DurableFile {
         }
     }
 
-    /// Reads a file line by line through a 1 MiB buffer, so a large file is never held whole: `body` gets each line
+    /// Reads a file line by line through `forEachChunk`, so a large file is never held whole: `body` gets each line
     /// terminated by `\n` (without the terminator, nor a `\r` before it; a leading UTF-8 byte-order mark skipped),
     /// numbered from 1, valid only during the call.
     ///
@@ -99,44 +99,34 @@ public enum DurableFile {
         _ path: String,
         _ body: (_ number: Int, _ line: UnsafeBufferPointer<UInt8>) -> Void
     ) throws(HashSetError) -> Int {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .io(operation: "open", path: path, errno: errno) }
-        defer { close(fd) }
-        var buffer = [UInt8](repeating: 0, count: 1 << 20)
-        var filled = 0
+        let byteOrderMark: [UInt8] = [0xEF, 0xBB, 0xBF]
         var number = 1
-        var first = true
-        while true {
-            if filled == buffer.count { buffer += [UInt8](repeating: 0, count: buffer.count) }  // a line past 1 MiB
-            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, $0.count - filled) }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw .io(operation: "read", path: path, errno: errno)
-            }
-            if count == 0 { return filled }
-            filled += count
-            let consumed = buffer.withUnsafeBufferPointer { bytes -> Int in
-                var start = 0
-                if first, filled >= 3 || bytes[..<filled].contains(0x0A) {
-                    first = false
-                    if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { start = 3 }
-                }
-                while let newline = memchr(bytes.baseAddress! + start, 0x0A, filled - start) {
-                    let end = bytes.baseAddress!.distance(to: newline.assumingMemoryBound(to: UInt8.self))
-                    let stop = end > start && bytes[end - 1] == UInt8(ascii: "\r") ? end - 1 : end
-                    body(number, UnsafeBufferPointer(rebasing: bytes[start..<stop]))
-                    number += 1
-                    start = end + 1
-                }
-                return start
-            }
-            if consumed > 0 {
-                buffer.withUnsafeMutableBytes { bytes in
-                    bytes.baseAddress!.copyMemory(from: bytes.baseAddress! + consumed, byteCount: filled - consumed)
-                }
-                filled -= consumed
-            }
+        func emit(_ whole: UnsafeBufferPointer<UInt8>) {
+            var line = whole[...]
+            if number == 1, line.starts(with: byteOrderMark) { line = line.dropFirst(3) }
+            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
+            body(number, UnsafeBufferPointer(rebasing: line))
+            number += 1
         }
+        // A line begun in an earlier chunk (one per chunk at most, so copying it costs little).
+        var pending: [UInt8] = []
+        try forEachChunk(path) { chunk in
+            let bytes = chunk.assumingMemoryBound(to: UInt8.self)
+            var start = 0
+            while let found = memchr(bytes.baseAddress! + start, 0x0A, bytes.count - start) {
+                let end = bytes.baseAddress!.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if pending.isEmpty {
+                    emit(UnsafeBufferPointer(rebasing: bytes[start..<end]))
+                } else {
+                    pending += bytes[start..<end]
+                    pending.withUnsafeBufferPointer(emit)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                start = end + 1
+            }
+            pending += bytes[start...]
+        }
+        return number == 1 && pending.starts(with: byteOrderMark) ? pending.count - 3 : pending.count
     }
 
     /// Maps a whole file read-only into memory: its pages come straight from the page cache, neither copied into a
