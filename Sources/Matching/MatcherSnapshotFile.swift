@@ -54,20 +54,10 @@ public enum MatcherSnapshotFile {
     /// bytes (every file is read whole).
     public static func sources(in directory: String) -> [SnapshotSource] {
         files(in: directory).compactMap { file in
-            var hash = SHA256()
-            var remaining = Int(file.size)
-            let read = try? DurableFile.forEachChunk("\(directory)/\(file.name)") { chunk in
-                let taken = min(remaining, chunk.count)
-                hash.update(bufferPointer: UnsafeRawBufferPointer(rebasing: chunk[..<taken]))
-                remaining -= taken
+            guard let read = read("\(directory)/\(file.name)", splitAt: Int(file.size)), read.rest != nil else {
+                return nil
             }
-            guard read != nil, remaining == 0 else { return nil }
-            return SnapshotSource(
-                name: file.name,
-                size: file.size,
-                modified: file.modified,
-                digest: Array(hash.finalize())
-            )
+            return SnapshotSource(name: file.name, size: file.size, modified: file.modified, digest: read.digest)
         }
     }
 
@@ -128,29 +118,41 @@ public enum MatcherSnapshotFile {
     }
 
     /// The bytes of `path` after the `source.size` it had when the snapshot was built, and the number of lines
-    /// before them; nil unless the file still starts with exactly the bytes recorded, ending in a newline.
+    /// before them; nil unless the file grew and still starts with exactly the bytes recorded, ending in a newline.
     private static func appendedBytes(
         _ path: String,
         after source: SnapshotSource
     ) -> (bytes: [UInt8], earlierLines: Int)? {
+        guard let read = read(path, splitAt: Int(source.size)), let rest = read.rest, !rest.isEmpty,
+            read.endsInNewline, read.digest == source.digest
+        else { return nil }
+        return (rest, read.earlierLines)
+    }
+
+    /// A file read once, split at `size`: the SHA-256 of its first `size` bytes, their lines and whether the last
+    /// ends them, and the bytes after (nil when the file is shorter than `size`); nil when it cannot be read.
+    private static func read(
+        _ path: String,
+        splitAt size: Int
+    ) -> (digest: [UInt8], earlierLines: Int, endsInNewline: Bool, rest: [UInt8]?)? {
         var hash = SHA256()
         var offset = 0
         var earlierLines = 0
-        var lastEarlierByte: UInt8 = 0
-        var appended: [UInt8] = []
+        var lastEarlierByte: UInt8?
+        var rest: [UInt8] = []
         let read = try? DurableFile.forEachChunk(path) { chunk in
-            let taken = max(0, min(Int(source.size) - offset, chunk.count))
+            let taken = max(0, min(size - offset, chunk.count))
             let earlier = UnsafeRawBufferPointer(rebasing: chunk[..<taken])
             hash.update(bufferPointer: earlier)
             earlierLines += newlines(in: earlier)
             if let last = earlier.last { lastEarlierByte = last }
-            appended += chunk[taken...]
+            rest += chunk[taken...]
             offset += chunk.count
         }
-        guard read != nil, offset > Int(source.size), lastEarlierByte == UInt8(ascii: "\n"),
-            Array(hash.finalize()) == source.digest
-        else { return nil }
-        return (appended, earlierLines)
+        guard read != nil else { return nil }
+        return (
+            Array(hash.finalize()), earlierLines, lastEarlierByte == UInt8(ascii: "\n"), offset >= size ? rest : nil
+        )
     }
 
     private static func newlines(in bytes: UnsafeRawBufferPointer) -> Int {
