@@ -107,8 +107,7 @@ extension Matcher {
     /// Appends a row for `entry` to the set and indexes it.
     private mutating func appendRow(_ entry: HashSetEntry, setIndex: Int) -> UInt32 {
         let row = UInt32(rows.count)
-        var seen = Set<String>()
-        let labels = (sets[setIndex].settings.defaultLabels + entry.labels).filter { seen.insert($0).inserted }
+        let labels = sets[setIndex].settings.labels(for: entry)
         rows.append(Row(set: Int32(setIndex), labels: labelLists.index(of: labels)))
         ids.append(entry.id)
         rowAlgorithm.append(Self.code(entry.algorithm))

@@ -43,10 +43,7 @@ public struct HashSet: Sendable {
     }
 
     /// The labels a match on `entry` reports: the set's default labels, then the entry's own, without repeats.
-    public func labels(for entry: HashSetEntry) -> [String] {
-        var seen = Set<String>()
-        return (settings.defaultLabels + entry.labels).filter { seen.insert($0).inserted }
-    }
+    public func labels(for entry: HashSetEntry) -> [String] { settings.labels(for: entry) }
 
     /// What applying one change did.
     public enum Outcome: Hashable, Sendable {

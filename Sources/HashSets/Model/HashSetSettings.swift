@@ -28,6 +28,12 @@ public struct HashSetSettings: Hashable, Sendable {
         self.defaultLabels = defaultLabels
     }
 
+    /// The labels a match on `entry` reports: the default labels, then the entry's own, without repeats.
+    public func labels(for entry: HashSetEntry) -> [String] {
+        var seen = Set<String>()
+        return (defaultLabels + entry.labels).filter { seen.insert($0).inserted }
+    }
+
     /// Whether entries of `algorithm` are matched against this set.
     public func isEnabled(_ algorithm: HashAlgorithm) -> Bool {
         enabledAlgorithms?.contains(algorithm) ?? true
