@@ -200,6 +200,11 @@ final class RequestProcessor: Sendable {
                 )
             }
             for issue in summary.issues { logger.warning("hash-set issue: \(issue)") }
+            for (algorithm, count) in Self.uncomputed(summary.counts, computed: workers.options.algorithms) {
+                logger.warning(
+                    "the hash sets hold \(count) \(algorithm.rawValue) entries, but this server does not compute \(algorithm.rawValue) (--algorithms): images never match them; lookups still do"
+                )
+            }
             return .ok([
                 ("generation", .int(summary.generation)), ("sets", .array(summary.sets.map(JSONValue.string))),
                 ("entries", Self.counts(summary.counts)), ("issues", .array(summary.issues.map(JSONValue.string))),
@@ -208,6 +213,17 @@ final class RequestProcessor: Sendable {
             metrics.recordReload(ok: false)
             logger.error("reload failed: \(error.message)")
             throw error
+        }
+    }
+
+    /// The algorithms with loaded entries that image requests do not compute, in canonical order.
+    static func uncomputed(
+        _ counts: [HashAlgorithm: Int],
+        computed: Set<HashAlgorithm>
+    ) -> [(HashAlgorithm, Int)] {
+        HashAlgorithm.allCases.compactMap { algorithm in
+            guard !computed.contains(algorithm), let count = counts[algorithm], count > 0 else { return nil }
+            return (algorithm, count)
         }
     }
 

@@ -15,7 +15,8 @@ final class WorkerPool: Sendable {
     private let images: NIOThreadPool
     private let lookups: NIOThreadPool
     private let admin: NIOThreadPool
-    private let options: FingerprintOptions
+    /// What each image's fingerprint holds.
+    let options: FingerprintOptions
     private let maxQueued: Int
     private let queued = NIOLockedValueBox(0)
     private let fingerprinters = ThreadSpecificVariable<FingerprinterBox>()

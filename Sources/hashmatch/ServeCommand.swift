@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import MatchService
 import Matching
+import PerceptualHashing
 import ServiceLifecycle
 
 /// `hashmatch serve`: the match socket (framed protocol) and the HTTP API.
@@ -84,6 +85,17 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var watchInterval: Double = 2
 
+    @Option(
+        name: .long,
+        parsing: .unconditional,
+        help: ArgumentHelp(
+            "Hashes that hash and match compute from images: pdq, phash, dhash, ahash, md5, sha1, sha256, or all. "
+                + "Fewer is faster; entries of the others are still matched by lookups.",
+            valueName: "list"
+        )
+    )
+    var algorithms: AlgorithmList = AlgorithmList(Set(HashAlgorithm.allCases))
+
     @Option(name: .long, help: "PDQ path for hash and match.") var pdqMode: PDQHashingMode = .full
 
     @Flag(name: .long, help: "Match all 8 PDQ rotations and mirror images.") var dihedral = false
@@ -131,6 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits = limits
         if let workers { configuration.workerThreads = max(1, workers) }
         configuration.watchInterval = watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil
+        configuration.fingerprintOptions.algorithms = algorithms.set
         configuration.fingerprintOptions.pdqMode = pdqMode
         configuration.fingerprintOptions.dihedral = dihedral
         return configuration

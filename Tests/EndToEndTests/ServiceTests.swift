@@ -80,6 +80,35 @@ import Glibc
         #expect(mode == 0o660)
     }
 
+    /// `--algorithms pdq,md5`: images get those two hashes only, still the reference values, and match on them; the
+    /// set's pHash entries (which images no longer reach) are named in the log and still answer lookups.
+    @Test func algorithmsLimitWhatImagesAreHashedFor() throws {
+        let folder = try Binary.temporaryDirectory("hashmatch-sets")
+        let built = try Binary.run([
+            "hashset", "build", "--hashsets", folder.path, "--name", "fixtures", "--algorithms", "pdq,phash,md5",
+            Self.images.path,
+        ])
+        try #require(built.status == 0, Comment(rawValue: built.stderr))
+        let server = try ServerProcess(hashsets: folder, arguments: ["--algorithms", "pdq,md5"])
+        let socket = try FrameSocket(unix: server.socketPath)
+        let reference = try Self.expected("baseline.jpg")
+        let match = try socket.call(0x11, id: 1, try Self.image("baseline.jpg"))
+        #expect(match.status == 0)
+        #expect(match.json["pdq"] as? String == reference[6])
+        #expect((match.json["md5"] as? String)?.count == 32)
+        for absent in ["phash", "dhash", "ahash", "sha1", "sha256"] { #expect(match.json[absent] == nil, "\(absent)") }
+        let algorithms = (match.json["matches"] as? [[String: Any]])?.compactMap { $0["algorithm"] as? String }
+        #expect(Set(algorithms ?? []) == ["pdq", "md5"])
+        let lookup = try socket.callJSON(0x12, id: 2, [["algorithm": "phash", "hash": reference[4]]])
+        let results = try #require(lookup.json["results"] as? [[String: Any]])
+        #expect((results.first?["matches"] as? [[String: Any]])?.first?["id"] as? String == "baseline.jpg:phash")
+        #expect(server.logText.contains("does not compute phash (--algorithms): images never match them"))
+        #expect(!server.logText.contains("does not compute pdq"))
+
+        let bad = try Binary.run(["serve", "--algorithms", "pdq,crc32", "--hashsets", server.hashsets.path])
+        #expect(bad.status != 0 && bad.stderr.contains("--algorithms"))
+    }
+
     @Test func tcpNeedsTheTokenAndAdminNeedsTheAdminToken() throws {
         let server = try ServerProcess(arguments: [])
         let tokens = server.directory
