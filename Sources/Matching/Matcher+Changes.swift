@@ -97,11 +97,7 @@ extension Matcher {
         if rowAlgorithm.count != rows.count { mapAlgorithms() }
         guard !ids.isEmpty else { return [:] }
         let set = Int32(setIndex)
-        return rows.withUnsafeBufferPointer { rows in
-            rowAlgorithm.withUnsafeBufferPointer { algorithms in
-                self.ids.rows(withIDs: ids) { rows[$0].set == set && algorithms[$0] != Self.deadRow }
-            }
-        }
+        return self.ids.rows(withIDs: ids) { rows[$0].set == set && rowAlgorithm[$0] != Self.deadRow }
     }
 
     /// Appends a row for `entry` to the set and indexes it.
@@ -115,8 +111,9 @@ extension Matcher {
         case .hash256(let hash): pdq.insert(hash, id: row)
         case .hash64(let hash): sixtyFour[entry.algorithm, default: AutoIndex()].insert(hash, id: row)
         case .digest(let digest):
-            digests[entry.algorithm, default: [:]][digest, default: []].append(row)
-            rowDigest[row] = digest
+            let key = DigestTable.Key(digest)
+            digests[entry.algorithm, default: DigestTable(width: digest.bytes.count)].append(row, for: key)
+            rowDigest[row] = key
         }
         return row
     }
@@ -129,9 +126,9 @@ extension Matcher {
         case .pdq: pdq.remove(id: row)
         case _ where algorithm.isPerceptual: sixtyFour[algorithm]?.remove(id: row)
         default:
-            guard let digest = rowDigest.removeValue(forKey: row) else { return }
-            digests[algorithm]?[digest]?.removeAll { $0 == row }
-            if digests[algorithm]?[digest]?.isEmpty == true { digests[algorithm]?[digest] = nil }
+            guard let key = rowDigest[row] else { return }
+            rowDigest[row] = nil
+            digests[algorithm]?.remove(row, for: key)
         }
     }
 
@@ -142,7 +139,7 @@ extension Matcher {
     /// Records the algorithm of every live row (one some index holds; the others are dead) and the digest of every
     /// digest row, from the indexes.
     private mutating func mapAlgorithms() {
-        var algorithms = [UInt8](repeating: Self.deadRow, count: rows.count)
+        var algorithms = ChunkedColumn<UInt8>(repeating: Self.deadRow, count: rows.count)
         // Ids come from indexes that may have been loaded from a snapshot: only rows that exist.
         let pdqCode = Self.code(.pdq)
         pdq.forEachEntry { row, _ in if Int(row) < algorithms.count { algorithms[Int(row)] = pdqCode } }
@@ -150,14 +147,13 @@ extension Matcher {
             let code = Self.code(algorithm)
             index.forEachEntry { row, _ in if Int(row) < algorithms.count { algorithms[Int(row)] = code } }
         }
-        var digestOfRow: [UInt32: ExactDigest] = [:]
+        var digestOfRow = RowDigests()
         for (algorithm, table) in digests {
             let code = Self.code(algorithm)
-            for (digest, tableRows) in table {
-                for row in tableRows where Int(row) < algorithms.count {
-                    algorithms[Int(row)] = code
-                    digestOfRow[row] = digest
-                }
+            table.forEach { key, row in
+                guard Int(row) < algorithms.count else { return }
+                algorithms[Int(row)] = code
+                digestOfRow[row] = key
             }
         }
         rowAlgorithm = algorithms

@@ -91,10 +91,9 @@ extension Matcher {
         writer.u32(digests.count)
         for (algorithm, table) in digests.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
             writer.string(algorithm.rawValue)
-            let pairs = table.flatMap { digest, rows in rows.map { (digest, $0) } }
-            writer.u32(pairs.count)
-            for (digest, row) in pairs {
-                writer.raw(digest.bytes)
+            writer.u32(table.count)
+            table.forEach { key, row in
+                key.withBytes(count: table.width) { writer.raw($0) }
                 writer.u32(Int(row))
             }
         }
@@ -148,8 +147,6 @@ extension Matcher {
         }
         var matcher = Matcher(sets: sets, thresholds: thresholds)
         let rowCount = try reader.count(minimumBytesEach: 12)
-        matcher.rows.reserveCapacity(rowCount)
-        matcher.ids.reserve(rows: rowCount, bytes: 0)
         var labels: [String] = []  // reused: a row whose labels repeat the previous row's allocates nothing
         for _ in 0..<rowCount {
             let set = try reader.u32()
@@ -182,10 +179,10 @@ extension Matcher {
                 throw .malformed("digest table for '\(name)'")
             }
             let width = algorithm.bitCount / 8
-            var table: [ExactDigest: [UInt32]] = [:]
+            var table = DigestTable(width: width)
             for _ in 0..<(try reader.count(minimumBytesEach: width + 4)) {
-                let digest = ExactDigest(bytes: try reader.raw(width))
-                table[digest, default: []].append(UInt32(try reader.u32()))
+                let key = DigestTable.Key(bytes: try reader.view(width))
+                table.append(UInt32(try reader.u32()), for: key)
             }
             matcher.digests[algorithm] = table
         }

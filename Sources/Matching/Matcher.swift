@@ -8,7 +8,9 @@ import PerceptualHashing
 ///
 /// A value: build a new one aside (e.g. on reload) and swap it in; searches never mutate. Small changes (an admin
 /// adding or removing a few entries, appended lines replayed onto a snapshot) update the indexes in place instead of
-/// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged.
+/// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged. Every per-row
+/// store is cut into chunks or shards (`ChunkedColumn`, `RowIDs`, `DigestTable`, and the indexes' recent rows), so
+/// such a change copies what it touches, not the whole index.
 public struct Matcher: Sendable {
     /// What an index row points back to, besides its id (`ids`): 8 bytes, with nothing to retain or release.
     struct Row: Sendable {
@@ -22,19 +24,19 @@ public struct Matcher: Sendable {
     // Internal rather than private: `Matcher+Snapshot.swift` writes and reads them, `Matcher+Changes.swift` changes
     // them.
     var sets: [(name: String, settings: HashSetSettings)]
-    var rows: [Row] = []
+    var rows = ChunkedColumn<Row>()
     /// The entry id of each row.
     var ids = RowIDs()
     /// The label lists rows point to.
     var labelLists = LabelLists()
     /// The algorithm of each row (its index in `HashAlgorithm.allCases`; `deadRow` once it is gone), built by the
     /// first change from the indexes and kept by every change after (`Matcher+Changes.swift`); empty until then.
-    var rowAlgorithm: [UInt8] = []
+    var rowAlgorithm = ChunkedColumn<UInt8>()
     /// The digest of each live digest row, built with `rowAlgorithm` (a digest table is found by its digest).
-    var rowDigest: [UInt32: ExactDigest] = [:]
+    var rowDigest = RowDigests()
     var pdq = AutoIndex<Hash256>()
     var sixtyFour: [HashAlgorithm: AutoIndex<Hash64>] = [:]
-    var digests: [HashAlgorithm: [ExactDigest: [UInt32]]] = [:]
+    var digests: [HashAlgorithm: DigestTable] = [:]
     /// Per algorithm, the largest threshold of any set: the radius the index is searched with.
     var searchRadius: [HashAlgorithm: Int] = [:]
 
@@ -54,7 +56,9 @@ public struct Matcher: Sendable {
                 switch entry.value {
                 case .hash256(let hash): pdqEntries.append((hash, row))
                 case .hash64(let hash): sixtyFourEntries[entry.algorithm, default: []].append((hash, row))
-                case .digest(let digest): digests[entry.algorithm, default: [:]][digest, default: []].append(row)
+                case .digest(let digest):
+                    digests[entry.algorithm, default: DigestTable(width: digest.bytes.count)]
+                        .append(row, for: DigestTable.Key(digest))
                 }
             }
             for algorithm in HashAlgorithm.perceptual where set.settings.isEnabled(algorithm) {
@@ -72,7 +76,7 @@ public struct Matcher: Sendable {
         var counts: [HashAlgorithm: Int] = [:]
         if pdq.count > 0 { counts[.pdq] = pdq.count }
         for (algorithm, index) in sixtyFour { counts[algorithm] = index.count }
-        for (algorithm, table) in digests { counts[algorithm] = table.values.reduce(0) { $0 + $1.count } }
+        for (algorithm, table) in digests where table.count > 0 { counts[algorithm] = table.count }
         return counts
     }
 
@@ -123,7 +127,7 @@ public struct Matcher: Sendable {
         case .hash64(let hash):
             sixtyFour[algorithm]?.search(hash, radius: searchRadius[algorithm] ?? -1, into: &hits)
         case .digest(let digest):
-            hits = (digests[algorithm]?[digest] ?? []).map { IndexHit(id: $0, distance: 0) }
+            hits = (digests[algorithm]?.rows(digest) ?? []).map { IndexHit(id: $0, distance: 0) }
         default:
             return []
         }

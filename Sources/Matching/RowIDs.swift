@@ -1,43 +1,51 @@
-/// The entry id of every row, as UTF-8 bytes one after another in a single buffer.
+/// The entry id of every row, as UTF-8 bytes one after another, in chunks of 65,536 ids.
 ///
 /// As a `String` in each row, an id took 16 bytes in the row plus, past 15 bytes of UTF-8, a heap object of its
 /// own: an id such as `pdq-<64 hex digits>` cost ~127 bytes a row (267 MiB resident for 1M such rows against 140
 /// for short ids), one allocation each at load, and a release each when an index generation was freed. Here it
-/// costs its bytes and a 4-byte end offset.
+/// costs its bytes and a 4-byte end offset. In chunks, as `ChunkedColumn` and for the same reason: a change to a
+/// copy that readers hold copies the chunk it appends to, not 120 MB of ids at 10M rows.
 struct RowIDs: Sendable {
-    /// The ids' bytes, back to back.
-    private var bytes: [UInt8] = []
-    /// Where each id ends in `bytes`.
-    private var ends: [UInt32] = []
-
-    /// The largest total of id bytes (4 GiB: ends are 32-bit).
-    static let byteLimit = Int(UInt32.max)
-
-    /// The number of ids.
-    var count: Int { ends.count }
-
-    /// Room for `rows` more ids of `bytes` bytes in all.
-    mutating func reserve(rows: Int, bytes: Int) {
-        ends.reserveCapacity(ends.count + rows)
-        self.bytes.reserveCapacity(self.bytes.count + bytes)
+    private struct Chunk: Sendable {
+        /// The ids' bytes, back to back.
+        var bytes: [UInt8] = []
+        /// Where each id ends in `bytes`.
+        var ends: [UInt32] = []
     }
 
-    /// Appends an id; false, appending nothing, when the ids would pass `byteLimit`.
+    private var chunks: [Chunk] = []
+
+    /// The largest total of id bytes in one chunk (4 GiB: ends are 32-bit).
+    static let chunkByteLimit = Int(UInt32.max)
+
+    /// The number of ids.
+    private(set) var count = 0
+
+    /// Appends an id; false, appending nothing, when its chunk's ids would pass `chunkByteLimit`.
     @discardableResult
     mutating func append(utf8 id: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count + id.count <= Self.byteLimit else { return false }
-        bytes.append(contentsOf: id)
-        ends.append(UInt32(bytes.count))
+        let opensChunk = count & (ChunkedColumn<UInt32>.chunkSize - 1) == 0
+        guard (opensChunk ? 0 : chunks[chunks.count - 1].bytes.count) + id.count <= Self.chunkByteLimit else {
+            return false
+        }
+        if opensChunk {
+            chunks.append(Chunk())
+            chunks[chunks.count - 1].ends.reserveCapacity(ChunkedColumn<UInt32>.chunkSize)
+        }
+        let last = chunks.count - 1
+        chunks[last].bytes.append(contentsOf: id)
+        chunks[last].ends.append(UInt32(chunks[last].bytes.count))
+        count += 1
         return true
     }
 
     /// Appends an id.
     ///
-    /// - Precondition: the ids stay within `byteLimit`.
+    /// - Precondition: the id's chunk stays within `chunkByteLimit`.
     mutating func append(_ id: String) {
         var id = id
         let appended = id.withUTF8 { append(utf8: UnsafeRawBufferPointer($0)) }
-        precondition(appended, "entry ids past \(Self.byteLimit) bytes in all")
+        precondition(appended, "entry ids past \(Self.chunkByteLimit) bytes in one chunk")
     }
 
     /// The id of `row`.
@@ -47,8 +55,12 @@ struct RowIDs: Sendable {
 
     /// The UTF-8 bytes of the id of `row`, valid only inside `body`.
     func withUTF8<R>(_ row: Int, _ body: (UnsafeRawBufferPointer) -> R) -> R {
-        let start = row == 0 ? 0 : Int(ends[row - 1])
-        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(ends[row])])) }
+        let chunk = chunks[row &>> ChunkedColumn<UInt32>.chunkShift]
+        let local = row & (ChunkedColumn<UInt32>.chunkSize - 1)
+        let start = local == 0 ? 0 : Int(chunk.ends[local - 1])
+        return chunk.bytes.withUnsafeBytes {
+            body(UnsafeRawBufferPointer(rebasing: $0[start..<Int(chunk.ends[local])]))
+        }
     }
 
     /// Every row whose id is one of `ids` (as Swift strings compare: by canonical equivalence) and for which
@@ -66,22 +78,26 @@ struct RowIDs: Sendable {
             wanted[utf8.count, default: [:]][Self.ending(utf8), default: []].append(utf8)
         }
         var found: [String: UInt32] = [:]
-        bytes.withUnsafeBytes { bytes in
-            ends.withUnsafeBufferPointer { ends in
-                var start = 0
-                for row in ends.indices {
-                    let end = Int(ends[row])
-                    defer { start = end }
-                    let id = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                    if asciiOnly, Self.isASCII(id) {
-                        guard let candidates = wanted[id.count]?[Self.ending(id)], include(row),
-                            let match = candidates.first(where: { $0.elementsEqual(id) })
-                        else { continue }
-                        found[String(decoding: match, as: UTF8.self)] = UInt32(row)
-                    } else {
-                        let text = String(decoding: id, as: UTF8.self)
-                        guard let match = ids.firstIndex(of: text), include(row) else { continue }
-                        found[ids[match]] = UInt32(row)
+        for (c, chunk) in chunks.enumerated() {
+            let first = c << ChunkedColumn<UInt32>.chunkShift
+            chunk.bytes.withUnsafeBytes { bytes in
+                chunk.ends.withUnsafeBufferPointer { ends in
+                    var start = 0
+                    for local in ends.indices {
+                        let row = first + local
+                        let end = Int(ends[local])
+                        defer { start = end }
+                        let id = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
+                        if asciiOnly, Self.isASCII(id) {
+                            guard let candidates = wanted[id.count]?[Self.ending(id)], include(row),
+                                let match = candidates.first(where: { $0.elementsEqual(id) })
+                            else { continue }
+                            found[String(decoding: match, as: UTF8.self)] = UInt32(row)
+                        } else {
+                            let text = String(decoding: id, as: UTF8.self)
+                            guard let match = ids.firstIndex(of: text), include(row) else { continue }
+                            found[ids[match]] = UInt32(row)
+                        }
                     }
                 }
             }

@@ -71,6 +71,13 @@ struct SnapshotReader {
         return Array(data[offset..<offset + count])
     }
 
+    /// `count` bytes, in place.
+    mutating func view(_ count: Int) throws(MatcherSnapshotError) -> UnsafeRawBufferPointer {
+        guard count >= 0, end - offset >= count else { throw .truncated }
+        defer { offset += count }
+        return UnsafeRawBufferPointer(rebasing: data[offset..<offset + count])
+    }
+
     mutating func u32() throws(MatcherSnapshotError) -> Int {
         guard end - offset >= 4 else { throw .truncated }
         defer { offset += 4 }

@@ -51,12 +51,13 @@ import Testing
         #expect(live.counts == reference.counts)
     }
 
-    /// 60 entries: every index a linear scan. 60,000: 20k PDQ entries, past `AutoIndex`'s crossover, so PDQ goes to
+    /// 60 entries: every index a linear scan. 70,000: 23k PDQ entries, past `AutoIndex`'s crossover, so PDQ goes to
     /// multi-index hashing, whose ids (the matcher's rows) rise and need no id map; the first change maps the rows
-    /// through `forEachEntry`. Queried: every added entry and up to 500 initial ones (own hash and a neighbour).
-    @Test(arguments: [60, 60_000])
+    /// through `forEachEntry`; and the rows fill more than one 65,536-row chunk of the matcher's columns and ids.
+    /// Queried: every added entry and up to 500 initial ones (own hash and a neighbour).
+    @Test(arguments: [60, 70_000])
     func insertsAndRemovesAgreeWithARebuild(count: Int) {
-        if count >= 60_000 {
+        if count >= 70_000 {
             #expect(IndexKind.recommended(bits: 256, count: count / 3, radius: 31) == .multiIndexHashing)
         }
         var rng = SplitMix64(seed: 7)
@@ -111,6 +112,28 @@ import Testing
             HashSet(name: "two", entries: twin),
         ])
         Self.agree(live, reference, on: Self.queries(entries + twin + replaced))
+    }
+
+    /// One file in three sets: its digest has three rows, and removing one (the first, then a later one) leaves the
+    /// others matching.
+    @Test func aDigestInSeveralSetsLosesOnlyTheRemovedRows() {
+        let digest = HashSetEntry(
+            id: "file",
+            algorithm: .md5,
+            value: .digest(ExactDigest(bytes: .init(repeating: 7, count: 16)))
+        )
+        let sets = ["one", "two", "three"].map { HashSet(name: $0, entries: [digest]) }
+        var live = Matcher(sets: sets)
+        live.remove(ids: ["file"], fromSet: "one")
+        Self.agree(
+            live,
+            Matcher(sets: [HashSet(name: "one", entries: [])] + sets.dropFirst()),
+            on: Self.queries([digest])
+        )
+        live.remove(ids: ["file"], fromSet: "three")
+        Self.agree(live, Matcher(sets: [HashSet(name: "one", entries: []), sets[1]]), on: Self.queries([digest]))
+        live.insert([digest], intoSet: "one", settings: HashSetSettings())
+        #expect(live.lookup(digest.value, algorithm: .md5).map(\.set).sorted() == ["one", "two"])
     }
 
     @Test func insertingIntoANewSetAndReplacingAnID() {
