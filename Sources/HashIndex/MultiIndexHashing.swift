@@ -11,8 +11,10 @@ import CKernels
 /// `recommendedSlotCount(count:radius:)` picks wider ones for large sets (12 for 10M PDQ), which `AutoIndex` uses.
 ///
 /// Layout: rows (packed limbs and ids) in insertion order, and `SlotTables` (two flat arrays) over the rows present
-/// at the last build. Rows inserted since then sit in small per-bucket lists searched the same way; a removed row
-/// stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
+/// at the last build. Rows inserted since then sit in arrays of their own and in small per-bucket lists searched the
+/// same way, so the built rows and tables are never written between builds: a change to a copy that readers still
+/// hold (an admin change in the service) copies only the recent rows, not 360 MB of limbs and ids at 10M entries. A
+/// removed row stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
 /// assigns them, a row is found by binary search over the ids and no id map is kept (4 bytes per id up to the
 /// largest, grown by doubling: 64 MiB at 10M, more when another algorithm's rows take every other id). Once the
 /// recent rows pass 1/16 of the indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows
@@ -25,10 +27,15 @@ import CKernels
 /// rows than the set holds (large radius for the slot width), the search falls back to a linear scan, so it is never
 /// much slower than `LinearScan`.
 public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
-    /// `Hash.limbCount` limbs per row, most significant first; rows are never moved between rebuilds.
+    /// `Hash.limbCount` limbs per row, most significant first, of the rows under the tables (`0 ..< ids.count`,
+    /// which is `tables.rowCount` once built). Never written between rebuilds, so a change made to a copy that a
+    /// reader holds (an admin change in the service) does not copy them: 320 MB at 10M PDQ rows.
     private var limbs: [UInt64] = []
-    /// The id of each row, live or dead.
+    /// The id of each of those rows, live or dead.
     private var ids: [UInt32] = []
+    /// The limbs and ids of the rows inserted since the last build, rows `ids.count ..< rowCount`.
+    private var recentLimbs: [UInt64] = []
+    private var recentIDs: [UInt32] = []
     /// The row of each live id; nil while `ids` rise strictly, when a binary search finds it.
     private var rowOfID: IDMap?
     /// One bit per row, set when the row is dead; empty until a row dies.
@@ -36,7 +43,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     private var deadRows = 0
     /// The tables over rows `0 ..< tables.rowCount`.
     private var tables: SlotTables
-    /// Rows from `tables.rowCount` on, by bucket. A dictionary, not an array over all buckets: an admin change made
+    /// The recent rows by bucket. A dictionary, not an array over all buckets: an admin change made
     /// while a reader holds the index copies this (copy-on-write), and a million-bucket array made every such
     /// copy, and the first insert after a build, cost a million elements.
     private var recent: [Int: [UInt32]] = [:]
@@ -159,7 +166,10 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     }
 
     /// The number of entries.
-    public var count: Int { ids.count - deadRows }
+    public var count: Int { rowCount - deadRows }
+
+    /// Rows, live or dead.
+    private var rowCount: Int { ids.count + recentIDs.count }
 
     /// The hash stored under `id`.
     ///
@@ -170,7 +180,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///
     /// - Complexity: O(n).
     public func forEachEntry(_ body: (_ id: UInt32, _ hash: Hash) -> Void) {
-        for row in 0..<ids.count where isLive(row) { body(ids[row], hash(row: row)) }
+        for row in 0..<rowCount where isLive(row) { body(id(ofRow: row), hash(row: row)) }
     }
 
     /// Adds or replaces an entry.
@@ -178,17 +188,18 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// - Complexity: amortised O(m); plus O(log n) to find an id at or below the highest while ids rise, and O(n)
     ///   when that id builds the id map (again after a rebuild that dropped it).
     public mutating func insert(_ hash: Hash, id: UInt32) {
-        precondition(ids.count < Int(UInt32.max) - 1, "an index holds at most 2^32 - 2 rows")
+        precondition(rowCount < Int(UInt32.max) - 1, "an index holds at most 2^32 - 2 rows")
         // An id above every other is new and keeps the ids rising: no lookup, no map.
-        let rising = rowOfID == nil && ids.last.map { $0 < id } ?? true
+        let rising = rowOfID == nil && (recentIDs.last ?? ids.last).map { $0 < id } ?? true
         if !rising, let old = self.row(of: id) { markDead(old) }
-        let row = ids.count
-        for k in 0..<Hash.limbCount { limbs.append(hash.limb(k)) }
-        ids.append(id)
+        let row = rowCount
+        for k in 0..<Hash.limbCount { recentLimbs.append(hash.limb(k)) }
+        recentIDs.append(id)
         if !rising && rowOfID == nil { rowOfID = liveMap() }
-        rowOfID?.set(id, UInt32(row), count: ids.count)
+        let total = rowCount
+        rowOfID?.set(id, UInt32(row), count: total)
         for k in 0..<slotCount { recent[bucket(of: hash, slot: k), default: []].append(UInt32(row)) }
-        if row + 1 - tables.rowCount > max(1024, tables.rowCount / 16) { rebuild() }
+        if recentIDs.count > max(1024, tables.rowCount / 16) { rebuild() }
     }
 
     /// Removes an entry (its row stays, dead, until the next rebuild).
@@ -199,7 +210,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         guard let row = self.row(of: id) else { return false }
         rowOfID?.remove(id)
         markDead(row)
-        if deadRows > max(1024, ids.count / 4) { rebuild() }
+        if deadRows > max(1024, rowCount / 4) { rebuild() }
         return true
     }
 
@@ -210,7 +221,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     ///   that estimate exceeds n.
     public func search(_ query: Hash, radius: Int, into results: inout [IndexHit]) {
         forEachHit(query, radius: radius) { row, distance in
-            results.append(IndexHit(id: ids[row], distance: distance))
+            results.append(IndexHit(id: id(ofRow: row), distance: distance))
         }
     }
 
@@ -225,7 +236,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                 hits.append(MultiQueryHit(id: UInt32(row), distance: distance, query: q))
             }
         }
-        mergeMultiHits(&hits, ids: ids, into: &results)
+        mergeMultiHits(&hits, into: &results) { id(ofRow: $0) }
     }
 
     /// The live entries and their slot tables as snapshot bytes (a compacted copy when rows changed since the
@@ -234,7 +245,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// - Complexity: O(n) for a freshly built index, O(n × m) otherwise.
     public func serialize() -> [UInt8] {
         var current = self
-        if current.deadRows > 0 || current.tables.rowCount < current.ids.count { current.rebuild() }
+        if current.deadRows > 0 || !current.recentIDs.isEmpty { current.rebuild() }
         return IndexSnapshot.encode(
             limbs: current.limbs,
             ids: current.ids,
@@ -246,9 +257,15 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     // MARK: - Internals
 
     private func hash(row: Int) -> Hash {
-        let base = row * Hash.limbCount
-        return Hash(limbs: { limbs[base + $0] })
+        if row < ids.count {
+            let base = row * Hash.limbCount
+            return Hash(limbs: { limbs[base + $0] })
+        }
+        let base = (row - ids.count) * Hash.limbCount
+        return Hash(limbs: { recentLimbs[base + $0] })
     }
+
+    private func id(ofRow row: Int) -> UInt32 { row < ids.count ? ids[row] : recentIDs[row - ids.count] }
 
     private func bucket(of hash: Hash, slot k: Int) -> Int {
         tables.bases[k] + Int(hash.slot(start: tables.starts[k], count: tables.widths[k]))
@@ -257,12 +274,12 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// The live row holding `id`.
     private func row(of id: UInt32) -> Int? {
         if let rowOfID { return rowOfID[id].map(Int.init) }
-        var (low, high) = (0, ids.count)
+        var (low, high) = (0, rowCount)
         while low < high {
             let middle = (low + high) / 2
-            if ids[middle] < id { low = middle + 1 } else { high = middle }
+            if self.id(ofRow: middle) < id { low = middle + 1 } else { high = middle }
         }
-        return low < ids.count && ids[low] == id && isLive(low) ? low : nil
+        return low < rowCount && self.id(ofRow: low) == id && isLive(low) ? low : nil
     }
 
     /// Whether `row` still holds a live entry.
@@ -272,7 +289,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     }
 
     private mutating func markDead(_ row: Int) {
-        if dead.count <= row >> 6 { dead += repeatElement(0, count: max(ids.count + 63, row + 64) / 64 - dead.count) }
+        if dead.count <= row >> 6 { dead += repeatElement(0, count: max(rowCount + 63, row + 64) / 64 - dead.count) }
         dead[row >> 6] |= 1 << UInt64(row & 63)
         deadRows += 1
     }
@@ -280,7 +297,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// The id → row map of the live rows.
     private func liveMap() -> IDMap {
         var map = IDMap()
-        for row in 0..<ids.count where isLive(row) { map.set(ids[row], UInt32(row), count: ids.count) }
+        for row in 0..<rowCount where isLive(row) { map.set(id(ofRow: row), UInt32(row), count: rowCount) }
         return map
     }
 
@@ -296,9 +313,10 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             var liveIDs: [UInt32] = []
             liveLimbs.reserveCapacity(count * Hash.limbCount)
             liveIDs.reserveCapacity(count)
-            for row in 0..<ids.count where isLive(row) {
-                liveLimbs += limbs[row * Hash.limbCount..<(row + 1) * Hash.limbCount]
-                liveIDs.append(ids[row])
+            for row in 0..<rowCount where isLive(row) {
+                let hash = hash(row: row)
+                for k in 0..<Hash.limbCount { liveLimbs.append(hash.limb(k)) }
+                liveIDs.append(id(ofRow: row))
             }
             limbs = liveLimbs
             ids = liveIDs
@@ -306,7 +324,12 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
             rowOfID = Self.rise(ids) ? nil : IDMap(locations: ids)!
             dead = []
             deadRows = 0
+        } else if !recentIDs.isEmpty {
+            limbs += recentLimbs
+            ids += recentIDs
         }
+        recentLimbs = []
+        recentIDs = []
         tables = SlotTables(widths: tables.widths, limbs: limbs, limbCount: Hash.limbCount)
         recent = [:]
     }
@@ -330,25 +353,40 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         for k in 0..<slotCount {
             let n = Self.neighbourCount(width: tables.widths[k], radius: slotRadius(k, radius: radius))
             lookups += n
-            expectedRows += Double(n) * Double(ids.count) / Double(1 << tables.widths[k])
+            expectedRows += Double(n) * Double(rowCount) / Double(1 << tables.widths[k])
         }
-        if expectedRows >= Double(ids.count) || lookups >= ids.count {
-            HammingKernels.scan(
-                limbs,
-                limbCount: Hash.limbCount,
-                rows: 0..<ids.count,
-                query: queryLimbs,
-                radius: radius
-            ) { row, distance in
-                if isLive(row) { onHit(row, distance) }
+        if expectedRows >= Double(rowCount) || lookups >= rowCount {
+            for (rows, first) in [(limbs, 0), (recentLimbs, ids.count)] {
+                HammingKernels.scan(
+                    rows,
+                    limbCount: Hash.limbCount,
+                    rows: 0..<rows.count / Hash.limbCount,
+                    query: queryLimbs,
+                    radius: radius
+                ) { row, distance in
+                    if isLive(first + row) { onHit(first + row, distance) }
+                }
             }
             return
         }
         let querySlots = (0..<slotCount).map { query.slot(start: tables.starts[$0], count: tables.widths[$0]) }
+        /// Whether slot `k` is the first that finds `row` (a hit is reported from that slot only, so once).
+        func isFirstFinder(_ row: Int, slot k: Int) -> Bool {
+            guard k > 0 else { return true }
+            let entry = hash(row: row)
+            for j in 0..<k {
+                let rj = slotRadius(j, radius: radius)
+                let s = entry.slot(start: tables.starts[j], count: tables.widths[j])
+                if rj >= 0 && (s ^ querySlots[j]).nonzeroBitCount <= rj { return false }
+            }
+            return true
+        }
         // A cold search is a few thousand cache misses (bucket offsets, member lists, candidate rows), each
         // depending on the one before. Taken bucket by bucket they barely overlap. In passes, each pass prefetching
         // what the next one reads, many are in flight at once: 1M PDQ 0.14 → 0.075 ms, 10M 0.39 → 0.18 ms (cold,
         // IndexBench). The lists are temporary allocations: on the stack up to 1 KiB, else one malloc each (~0.1 µs).
+        // Recent rows (inserted since the last build, a few at most 1/16 of the rows) are verified one by one.
+        var recentCandidates: [(row: UInt32, slot: Int)] = []
         withUnsafeTemporaryAllocation(of: Int.self, capacity: lookups + 2 * slotCount) { scratch in
             let probes = UnsafeMutableBufferPointer(rebasing: scratch[0..<lookups])
             let probeEnds = UnsafeMutableBufferPointer(rebasing: scratch[lookups..<lookups + slotCount])
@@ -373,19 +411,26 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                         probeEnds[k] = probeCount
                     }
                     // 2. Prefetch each bucket's member list (both ends: it may straddle two cache lines), and count
-                    // the candidates.
-                    for bucket in probes[..<probeCount] {
-                        if indexed {
-                            let start = offsets.position(bucket)
-                            let end = offsets.position(bucket + 1)
-                            hm_prefetch(members.address(of: start))
-                            if end > start + 1 { hm_prefetch(members.address(of: end - 1)) }
-                            candidateCount += end - start
+                    // the candidates; collect the recent rows.
+                    var start = 0
+                    for k in 0..<slotCount {
+                        for bucket in probes[start..<probeEnds[k]] {
+                            if indexed {
+                                let start = offsets.position(bucket)
+                                let end = offsets.position(bucket + 1)
+                                hm_prefetch(members.address(of: start))
+                                if end > start + 1 { hm_prefetch(members.address(of: end - 1)) }
+                                candidateCount += end - start
+                            }
+                            if !recent.isEmpty, let rows = recent[bucket] {
+                                recentCandidates += rows.lazy.map { ($0, k) }
+                            }
                         }
-                        if !recent.isEmpty, let rows = recent[bucket] { candidateCount += rows.count }
+                        start = probeEnds[k]
                     }
                 }
             }
+            guard indexed else { return }
             withUnsafeTemporaryAllocation(of: UInt32.self, capacity: candidateCount) { candidates in
                 // 3. The candidate rows, slot by slot (`verify` prefetches the rows as it goes).
                 var filled = 0
@@ -394,17 +439,10 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                         var start = 0
                         for k in 0..<slotCount {
                             for bucket in probes[start..<probeEnds[k]] {
-                                let positions =
-                                    indexed ? offsets.position(bucket)..<offsets.position(bucket + 1) : 0..<0
+                                let positions = offsets.position(bucket)..<offsets.position(bucket + 1)
                                 if !positions.isEmpty {
                                     members.copy(positions, to: candidates.baseAddress! + filled)
                                     filled += positions.count
-                                }
-                                if !recent.isEmpty, let rows = recent[bucket] {
-                                    for row in rows {
-                                        candidates[filled] = row
-                                        filled += 1
-                                    }
                                 }
                             }
                             start = probeEnds[k]
@@ -412,7 +450,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                         }
                     }
                 }
-                // 4. Verify, reporting each row from the first slot that finds it, so it is reported once.
+                // 4. Verify, reporting each row from the first slot that finds it.
                 var start = 0
                 for k in 0..<slotCount {
                     HammingKernels.verify(
@@ -422,19 +460,15 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
                         query: queryLimbs,
                         radius: radius
                     ) { row, distance in
-                        if k > 0 {
-                            let entry = hash(row: row)
-                            for j in 0..<k {
-                                let rj = slotRadius(j, radius: radius)
-                                let s = entry.slot(start: tables.starts[j], count: tables.widths[j])
-                                if rj >= 0 && (s ^ querySlots[j]).nonzeroBitCount <= rj { return }
-                            }
-                        }
-                        if isLive(row) { onHit(row, distance) }
+                        if isFirstFinder(row, slot: k) && isLive(row) { onHit(row, distance) }
                     }
                     start = slotEnds[k]
                 }
             }
+        }
+        for (row, k) in recentCandidates {
+            let distance = hash(row: Int(row)).distance(to: query)
+            if distance <= radius && isFirstFinder(Int(row), slot: k) && isLive(Int(row)) { onHit(Int(row), distance) }
         }
     }
 
