@@ -11,10 +11,10 @@ import CKernels
 /// `recommendedSlotCount(count:radius:)` picks wider ones for large sets (12 for 10M PDQ), which `AutoIndex` uses.
 ///
 /// Layout: rows (packed limbs and ids) in insertion order, and `SlotTables` (two flat arrays) over the rows present
-/// at the last build. Rows inserted since then sit in arrays of their own and in small per-bucket lists searched the
-/// same way, so the built rows and tables are never written between builds: a change to a copy that readers still
-/// hold (an admin change in the service) copies only the recent rows, not 360 MB of limbs and ids at 10M entries. A
-/// removed row stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
+/// at the last build. Rows inserted since then sit in arrays of their own and in small per-bucket lists, verified one
+/// by one after the tables' candidates, so the built rows and tables are never written between builds: a change to a
+/// copy that readers still hold (an admin change in the service) copies the recent rows, the dead-row bitset and the
+/// id map if there is one, not 360 MB of limbs and ids at 10M entries. A removed row stays where it is, dead (marked in a bitset), and is skipped. While ids rise with the rows, as the `Matcher`
 /// assigns them, a row is found by binary search over the ids and no id map is kept (4 bytes per id up to the
 /// largest, grown by doubling: 64 MiB at 10M, more when another algorithm's rows take every other id). Once the
 /// recent rows pass 1/16 of the indexed ones, or dead rows pass a quarter, the tables are rebuilt from the live rows
@@ -36,7 +36,8 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// The limbs and ids of the rows inserted since the last build, rows `ids.count ..< rowCount`.
     private var recentLimbs: [UInt64] = []
     private var recentIDs: [UInt32] = []
-    /// The row of each live id; nil while `ids` rise strictly, when a binary search finds it.
+    /// The row of each live id; nil while the ids (`ids`, then `recentIDs`) rise strictly, when a binary search finds
+    /// it.
     private var rowOfID: IDMap?
     /// One bit per row, set when the row is dead; empty until a row dies.
     private var dead: [UInt64] = []

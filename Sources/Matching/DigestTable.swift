@@ -30,7 +30,7 @@ struct DigestTable: Sendable {
         }
 
         /// The digest's first byte: its shard.
-        var shard: Int { Int(truncatingIfNeeded: words[0] & 0xFF) }
+        var shard: Int { withUnsafeBytes(of: words) { Int($0[0]) } }
     }
 
     private struct Shard: Sendable {
@@ -49,6 +49,7 @@ struct DigestTable: Sendable {
 
     /// The rows of `digest`, in the order they were added.
     func rows(_ digest: ExactDigest) -> [UInt32] {
+        guard digest.bytes.count == width else { return [] }
         let key = Key(digest)
         let shard = shards[key.shard]
         guard let first = shard.first[key] else { return [] }

@@ -8,9 +8,10 @@ import PerceptualHashing
 ///
 /// A value: build a new one aside (e.g. on reload) and swap it in; searches never mutate. Small changes (an admin
 /// adding or removing a few entries, appended lines replayed onto a snapshot) update the indexes in place instead of
-/// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged. Every per-row
-/// store is cut into chunks or shards (`ChunkedColumn`, `RowIDs`, `DigestTable`, and the indexes' recent rows), so
-/// such a change copies what it touches, not the whole index.
+/// rebuilding them (`Matcher+Changes.swift`); copy-on-write keeps copies held by readers unchanged. The stores that
+/// grow with the entries are cut into chunks or shards (`ChunkedColumn`, `RowIDs`, `DigestTable`) or, in multi-index
+/// hashing, keep their built rows apart from the recent ones, so such a change copies what it touches rather than
+/// the whole index. (The small-set indexes, `LinearScan` and `BKTree`, are still single arrays.)
 public struct Matcher: Sendable {
     /// What an index row points back to, besides its id (`ids`): 8 bytes, with nothing to retain or release.
     struct Row: Sendable {
@@ -76,7 +77,7 @@ public struct Matcher: Sendable {
         var counts: [HashAlgorithm: Int] = [:]
         if pdq.count > 0 { counts[.pdq] = pdq.count }
         for (algorithm, index) in sixtyFour { counts[algorithm] = index.count }
-        for (algorithm, table) in digests where table.count > 0 { counts[algorithm] = table.count }
+        for (algorithm, table) in digests { counts[algorithm] = table.count }
         return counts
     }
 

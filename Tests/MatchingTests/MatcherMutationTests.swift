@@ -134,6 +134,11 @@ import Testing
         Self.agree(live, Matcher(sets: [HashSet(name: "one", entries: []), sets[1]]), on: Self.queries([digest]))
         live.insert([digest], intoSet: "one", settings: HashSetSettings())
         #expect(live.lookup(digest.value, algorithm: .md5).map(\.set).sorted() == ["one", "two"])
+        // Digests of other lengths find nothing: not this one zero-padded, and not a crash when longer than any key.
+        let padded: [UInt8] = .init(repeating: 7, count: 16) + .init(repeating: 0, count: 16)
+        for bytes in [[UInt8](repeating: 7, count: 8), padded, [UInt8](repeating: 7, count: 40)] {
+            #expect(live.lookup(.digest(ExactDigest(bytes: bytes)), algorithm: .md5).isEmpty)
+        }
     }
 
     @Test func insertingIntoANewSetAndReplacingAnID() {
