@@ -13,7 +13,8 @@ Per size N:
      measures for --duration seconds each: pipelined PDQ lookups over the Unix socket (1 and 2 client
      processes), pipelined JPEG matches over the Unix socket, and the same two over HTTP with wrk; the server's
      VmRSS/VmHWM after loading and at the end; a reload; then admin adds and removes (1 entry a call, then
-     1,000) while a client keeps looking up: each call's time and the slowest lookup overlapping it;
+     1,000) while a client keeps looking up: each call's time and the slowest lookup overlapping it; at the
+     first N, JPEG matches again against a second server started with `--algorithms pdq,md5`;
   4. times `match` again: the snapshot is now behind the set by the admin changes, which are replayed.
 """
 import argparse
@@ -399,6 +400,49 @@ def run_admin_changes(socket_path, args):
     return result
 
 
+def stop(server):
+    """SIGTERM (a graceful shutdown), then SIGKILL after a minute."""
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
+
+
+def run_lean_match(args, directory, workdir):
+    """Pipelined JPEG matches against `serve --algorithms ARGS.LEAN_ALGORITHMS` on the same sets: what a platform
+    that blocks on fewer hashes gets. The default server computes all seven per image."""
+    socket_path = os.path.join(workdir, "lean.sock")
+    command = [args.hashmatch, "serve", "--socket", socket_path, "--hashsets", directory,
+               "--algorithms", args.lean_algorithms]
+    log(f"(b) JPEG matches, lean server: {' '.join(command)}")
+    with open(os.path.join(workdir, "serve-lean.log"), "w") as stderr:
+        server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
+        try:
+            deadline = time.monotonic() + 600
+            while True:
+                if server.poll() is not None:
+                    raise SystemExit(f"bench-service: lean serve exited {server.returncode}; see {stderr.name}")
+                try:
+                    with Client.unix(socket_path, timeout=5) as client:
+                        client.ping()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise SystemExit("bench-service: lean serve not answering after 600 s")
+                    time.sleep(0.05)
+            with open(args.image, "rb") as f:
+                image = f.read()
+            result = run_pipelined(socket_path, OP_MATCH, [image], args.image_depth, 1, args.warmup, args.duration,
+                                   server.pid)
+        finally:
+            stop(server)
+    result["command"] = " ".join(command)
+    log(json.dumps(result))
+    return result
+
+
 def run_server(args, directory, n, sample, workdir):
     os.makedirs(workdir, exist_ok=True)
     socket_path = os.path.join(workdir, "hashmatch.sock")
@@ -487,12 +531,7 @@ def run_server(args, directory, n, sample, workdir):
         results["admin"] = run_admin_changes(socket_path, args)
         log(json.dumps(results["admin"]))
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop(server)
         stderr.close()
     results["exit_status"] = server.returncode
     return results
@@ -581,6 +620,9 @@ def render(runs, args):
                   + pipelined_cell(r["serve"]["lookup_batch"]))
     row(f"(b) JPEG match, Unix socket, 1 connection × depth {args.image_depth}: req/s, p50 / p99",
         lambda r: pipelined_cell(r["serve"]["match_unix"]))
+    row(f"(b) the same against `serve --algorithms {args.lean_algorithms}` (the default computes all seven hashes; "
+        "measured at the first N only)",
+        lambda r: pipelined_cell(r["lean_match"]))
     row(f"(c) JPEG match, HTTP `POST /v1/match`, wrk {args.image_depth} connections: req/s, p50 / p99",
         lambda r: wrk_cell(r["serve"]["match_http"]))
     row(f"(c) PDQ lookup, HTTP `POST /v1/lookup`, wrk {args.http_connections} connections: req/s, p50 / p99",
@@ -656,6 +698,9 @@ def main():
     parser.add_argument("--image-depth", type=int, default=4,
                         help="JPEG requests outstanding: pipeline depth over the socket, wrk connections over HTTP")
     parser.add_argument("--http-connections", type=int, default=64, help="wrk connections for /v1/lookup")
+    parser.add_argument("--lean-algorithms", default="pdq,md5",
+                        help="also measure JPEG matches against `serve --algorithms` this list, at the first N "
+                             "('' to skip)")
     parser.add_argument("--image", help="JPEG to match (default: the 1024x768 shared vector, else the fixture)")
     parser.add_argument("--workdir", help="where the sets go (default: a new folder under $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the generated sets")
@@ -695,6 +740,8 @@ def main():
             run["cli"] = run_cli(args, directory, empty)
             log(json.dumps(run["cli"]))
             run["serve"] = run_server(args, directory, n, sample, os.path.join(workdir, f"serve-{n}"))
+            if not runs and args.lean_algorithms:
+                run["lean_match"] = run_lean_match(args, directory, os.path.join(workdir, f"serve-{n}"))
             log("match after the admin changes: the snapshot plus the appended lines replayed")
             run["replay"] = timed([args.hashmatch, "match", "--hashsets", directory, args.image])
             if "replayed" not in run["replay"]["stderr"]:
