@@ -14,7 +14,7 @@ Per size N:
      processes), pipelined JPEG matches over the Unix socket, and the same two over HTTP with wrk; the server's
      VmRSS/VmHWM after loading and at the end; a reload; then admin adds and removes (1 entry a call, then
      1,000) while a client keeps looking up: each call's time and the slowest lookup overlapping it; at the
-     first N, JPEG matches again against a second server started with `--algorithms pdq,md5`;
+     first N, JPEG matches again against servers started with fewer hashes or a faster PDQ mode (--lean-serve);
   4. times `match` again: the snapshot is now behind the set by the admin changes, which are replayed.
 """
 import argparse
@@ -410,12 +410,12 @@ def stop(server):
         server.wait()
 
 
-def run_lean_match(args, directory, workdir):
-    """Pipelined JPEG matches against `serve --algorithms ARGS.LEAN_ALGORITHMS` on the same sets: what a platform
-    that blocks on fewer hashes gets. The default server computes all seven per image."""
+def run_lean_match(args, directory, workdir, options):
+    """Pipelined JPEG matches against `serve OPTIONS` on the same sets (e.g. `--algorithms pdq,md5`): what a platform
+    that blocks on fewer hashes, or takes a faster PDQ mode, gets. The default server computes all seven per image
+    at `--pdq-mode full`."""
     socket_path = os.path.join(workdir, "lean.sock")
-    command = [args.hashmatch, "serve", "--socket", socket_path, "--hashsets", directory,
-               "--algorithms", args.lean_algorithms]
+    command = [args.hashmatch, "serve", "--socket", socket_path, "--hashsets", directory] + options.split()
     log(f"(b) JPEG matches, lean server: {' '.join(command)}")
     with open(os.path.join(workdir, "serve-lean.log"), "w") as stderr:
         server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -620,9 +620,10 @@ def render(runs, args):
                   + pipelined_cell(r["serve"]["lookup_batch"]))
     row(f"(b) JPEG match, Unix socket, 1 connection × depth {args.image_depth}: req/s, p50 / p99",
         lambda r: pipelined_cell(r["serve"]["match_unix"]))
-    row(f"(b) the same against `serve --algorithms {args.lean_algorithms}` (the default computes all seven hashes; "
-        "measured at the first N only)",
-        lambda r: pipelined_cell(r["lean_match"]))
+    for options in args.lean_serve:
+        row(f"(b) the same against `serve {options}` (the default: all seven hashes, `--pdq-mode full`; measured at "
+            "the first N only)",
+            lambda r, o=options: pipelined_cell(r["lean_match"][o]))
     row(f"(c) JPEG match, HTTP `POST /v1/match`, wrk {args.image_depth} connections: req/s, p50 / p99",
         lambda r: wrk_cell(r["serve"]["match_http"]))
     row(f"(c) PDQ lookup, HTTP `POST /v1/lookup`, wrk {args.http_connections} connections: req/s, p50 / p99",
@@ -698,9 +699,10 @@ def main():
     parser.add_argument("--image-depth", type=int, default=4,
                         help="JPEG requests outstanding: pipeline depth over the socket, wrk connections over HTTP")
     parser.add_argument("--http-connections", type=int, default=64, help="wrk connections for /v1/lookup")
-    parser.add_argument("--lean-algorithms", default="pdq,md5",
-                        help="also measure JPEG matches against `serve --algorithms` this list, at the first N "
-                             "('' to skip)")
+    parser.add_argument("--lean-serve", action="append", metavar="OPTIONS",
+                        help="serve options to measure JPEG matches with as well, at the first N; repeatable "
+                             "(default: '--algorithms pdq,md5' and '--algorithms pdq,md5 --pdq-mode cli512'; "
+                             "'' for none)")
     parser.add_argument("--image", help="JPEG to match (default: the 1024x768 shared vector, else the fixture)")
     parser.add_argument("--workdir", help="where the sets go (default: a new folder under $TMPDIR)")
     parser.add_argument("--keep", action="store_true", help="keep the generated sets")
@@ -709,6 +711,9 @@ def main():
     parser.add_argument("--json", help="also write the raw figures here")
     args = parser.parse_args()
     args.duration = int(args.duration) if args.duration == int(args.duration) else args.duration
+    if args.lean_serve is None:
+        args.lean_serve = ["--algorithms pdq,md5", "--algorithms pdq,md5 --pdq-mode cli512"]
+    args.lean_serve = [options for options in args.lean_serve if options.strip()]
     args.lookup_processes = [int(p) for p in args.lookup_processes.split(",") if p]
     if args.image is None:
         shared = "../shared/vectors/pdq/synthetic/m1024_img000.jpg"
@@ -740,8 +745,11 @@ def main():
             run["cli"] = run_cli(args, directory, empty)
             log(json.dumps(run["cli"]))
             run["serve"] = run_server(args, directory, n, sample, os.path.join(workdir, f"serve-{n}"))
-            if not runs and args.lean_algorithms:
-                run["lean_match"] = run_lean_match(args, directory, os.path.join(workdir, f"serve-{n}"))
+            if not runs:
+                run["lean_match"] = {
+                    options: run_lean_match(args, directory, os.path.join(workdir, f"serve-{n}"), options)
+                    for options in args.lean_serve
+                }
             log("match after the admin changes: the snapshot plus the appended lines replayed")
             run["replay"] = timed([args.hashmatch, "match", "--hashsets", directory, args.image])
             if "replayed" not in run["replay"]["stderr"]:
