@@ -25,16 +25,16 @@ import CKernels
 /// 84 bytes per entry), plus about 2 bytes per bucket (2 MiB for 16-bit PDQ slots), and the id map once ids stop
 /// rising with the rows. The snapshot holds the tables, so loading is a copy. When the enumeration would touch more
 /// rows than the set holds (large radius for the slot width), the search falls back to a linear scan, so it is never
-/// much slower than `LinearScan`.
+/// much slower than `LinearScan`. The search itself is in `MultiIndexHashing+Search.swift`.
 public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     /// `Hash.limbCount` limbs per row, most significant first, of the rows under the tables (`0 ..< ids.count`,
     /// which is `tables.rowCount` once built). Never written between rebuilds, so a change made to a copy that a
     /// reader holds (an admin change in the service) does not copy them: 320 MB at 10M PDQ rows.
-    private var limbs: [UInt64] = []
+    private(set) var limbs: [UInt64] = []
     /// The id of each of those rows, live or dead.
-    private var ids: [UInt32] = []
+    private(set) var ids: [UInt32] = []
     /// The limbs and ids of the rows inserted since the last build, rows `ids.count ..< rowCount`.
-    private var recentLimbs: [UInt64] = []
+    private(set) var recentLimbs: [UInt64] = []
     private var recentIDs: [UInt32] = []
     /// The row of each live id; nil while the ids (`ids`, then `recentIDs`) rise strictly, when a binary search finds
     /// it.
@@ -43,11 +43,11 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     private var dead: [UInt64] = []
     private var deadRows = 0
     /// The tables over rows `0 ..< tables.rowCount`.
-    private var tables: SlotTables
+    private(set) var tables: SlotTables
     /// The recent rows by bucket. A dictionary, not an array over all buckets: an admin change made
     /// while a reader holds the index copies this (copy-on-write), and a million-bucket array made every such
     /// copy, and the first insert after a build, cost a million elements.
-    private var recent: [Int: [UInt32]] = [:]
+    private(set) var recent: [Int: [UInt32]] = [:]
 
     /// The number of slots.
     public var slotCount: Int { tables.slotCount }
@@ -170,7 +170,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
     public var count: Int { rowCount - deadRows }
 
     /// Rows, live or dead.
-    private var rowCount: Int { ids.count + recentIDs.count }
+    var rowCount: Int { ids.count + recentIDs.count }
 
     /// The hash stored under `id`.
     ///
@@ -257,7 +257,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     // MARK: - Internals
 
-    private func hash(row: Int) -> Hash {
+    func hash(row: Int) -> Hash {
         if row < ids.count {
             let base = row * Hash.limbCount
             return Hash(limbs: { limbs[base + $0] })
@@ -285,7 +285,7 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
 
     /// Whether `row` still holds a live entry.
     @inline(__always)
-    private func isLive(_ row: Int) -> Bool {
+    func isLive(_ row: Int) -> Bool {
         deadRows == 0 || row >> 6 >= dead.count || dead[row >> 6] & (1 << UInt64(row & 63)) == 0
     }
 
@@ -333,165 +333,5 @@ public struct MultiIndexHashing<Hash: HammingHash>: HammingIndex {
         recentIDs = []
         tables = SlotTables(widths: tables.widths, limbs: limbs, limbCount: Hash.limbCount)
         recent = [:]
-    }
-
-    /// The radius searched in slot `k` for a full radius `radius` (negative: the slot is skipped).
-    private func slotRadius(_ k: Int, radius: Int) -> Int {
-        Self.slotRadius(k, radius: radius, slots: slotCount)
-    }
-
-    private static func slotRadius(_ k: Int, radius: Int, slots: Int) -> Int {
-        let (a, b) = (radius / slots, radius % slots)
-        return k <= b ? a : a - 1
-    }
-
-    private func forEachHit(_ query: Hash, radius: Int, _ onHit: (Int, Int) -> Void) {
-        guard radius >= 0, count > 0 else { return }
-        let queryLimbs = EntryTable<Hash>.limbs(of: query)
-        // Estimated rows touched: neighbours enumerated × average bucket size.
-        var lookups = 0
-        var expectedRows = 0.0
-        for k in 0..<slotCount {
-            let n = Self.neighbourCount(width: tables.widths[k], radius: slotRadius(k, radius: radius))
-            lookups += n
-            expectedRows += Double(n) * Double(rowCount) / Double(1 << tables.widths[k])
-        }
-        if expectedRows >= Double(rowCount) || lookups >= rowCount {
-            for (rows, first) in [(limbs, 0), (recentLimbs, ids.count)] {
-                HammingKernels.scan(
-                    rows,
-                    limbCount: Hash.limbCount,
-                    rows: 0..<rows.count / Hash.limbCount,
-                    query: queryLimbs,
-                    radius: radius
-                ) { row, distance in
-                    if isLive(first + row) { onHit(first + row, distance) }
-                }
-            }
-            return
-        }
-        let querySlots = (0..<slotCount).map { query.slot(start: tables.starts[$0], count: tables.widths[$0]) }
-        /// Whether slot `k` is the first that finds `row` (a hit is reported from that slot only, so once).
-        func isFirstFinder(_ row: Int, slot k: Int) -> Bool {
-            guard k > 0 else { return true }
-            let entry = hash(row: row)
-            for j in 0..<k {
-                let rj = slotRadius(j, radius: radius)
-                let s = entry.slot(start: tables.starts[j], count: tables.widths[j])
-                if rj >= 0 && (s ^ querySlots[j]).nonzeroBitCount <= rj { return false }
-            }
-            return true
-        }
-        // A cold search is a few thousand cache misses (bucket offsets, member lists, candidate rows), each
-        // depending on the one before. Taken bucket by bucket they barely overlap. In passes, each pass prefetching
-        // what the next one reads, many are in flight at once: 1M PDQ 0.14 → 0.075 ms, 10M 0.39 → 0.18 ms (cold,
-        // IndexBench). The lists are temporary allocations: on the stack up to 1 KiB, else one malloc each (~0.1 µs).
-        // Recent rows (inserted since the last build, a few at most 1/16 of the rows) are verified one by one.
-        var recentCandidates: [(row: UInt32, slot: Int)] = []
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: lookups + 2 * slotCount) { scratch in
-            let probes = UnsafeMutableBufferPointer(rebasing: scratch[0..<lookups])
-            let probeEnds = UnsafeMutableBufferPointer(rebasing: scratch[lookups..<lookups + slotCount])
-            let slotEnds = UnsafeMutableBufferPointer(rebasing: scratch[(lookups + slotCount)...])
-            var probeCount = 0
-            var candidateCount = 0
-            let indexed = tables.rowCount > 0
-            tables.offsets.withView { offsets in
-                tables.withMembers { members in
-                    // 1. The buckets within each slot's radius, slot by slot; prefetch their positions.
-                    for k in 0..<slotCount {
-                        let r = slotRadius(k, radius: radius)
-                        if r >= 0 {
-                            let base = tables.bases[k]
-                            Self.forEachNeighbour(of: querySlots[k], width: tables.widths[k], radius: r) { value in
-                                let bucket = base + Int(value)
-                                if indexed { hm_prefetch(offsets.address(of: bucket)) }
-                                probes[probeCount] = bucket
-                                probeCount += 1
-                            }
-                        }
-                        probeEnds[k] = probeCount
-                    }
-                    // 2. Prefetch each bucket's member list (both ends: it may straddle two cache lines), and count
-                    // the candidates; collect the recent rows.
-                    var start = 0
-                    for k in 0..<slotCount {
-                        for bucket in probes[start..<probeEnds[k]] {
-                            if indexed {
-                                let start = offsets.position(bucket)
-                                let end = offsets.position(bucket + 1)
-                                hm_prefetch(members.address(of: start))
-                                if end > start + 1 { hm_prefetch(members.address(of: end - 1)) }
-                                candidateCount += end - start
-                            }
-                            if !recent.isEmpty, let rows = recent[bucket] {
-                                recentCandidates += rows.lazy.map { ($0, k) }
-                            }
-                        }
-                        start = probeEnds[k]
-                    }
-                }
-            }
-            guard indexed else { return }
-            withUnsafeTemporaryAllocation(of: UInt32.self, capacity: candidateCount) { candidates in
-                // 3. The candidate rows, slot by slot (`verify` prefetches the rows as it goes).
-                var filled = 0
-                tables.offsets.withView { offsets in
-                    tables.withMembers { members in
-                        var start = 0
-                        for k in 0..<slotCount {
-                            for bucket in probes[start..<probeEnds[k]] {
-                                let positions = offsets.position(bucket)..<offsets.position(bucket + 1)
-                                if !positions.isEmpty {
-                                    members.copy(positions, to: candidates.baseAddress! + filled)
-                                    filled += positions.count
-                                }
-                            }
-                            start = probeEnds[k]
-                            slotEnds[k] = filled
-                        }
-                    }
-                }
-                // 4. Verify, reporting each row from the first slot that finds it.
-                var start = 0
-                for k in 0..<slotCount {
-                    HammingKernels.verify(
-                        limbs,
-                        limbCount: Hash.limbCount,
-                        positions: UnsafeBufferPointer(rebasing: candidates[start..<slotEnds[k]]),
-                        query: queryLimbs,
-                        radius: radius
-                    ) { row, distance in
-                        if isFirstFinder(row, slot: k) && isLive(row) { onHit(row, distance) }
-                    }
-                    start = slotEnds[k]
-                }
-            }
-        }
-        for (row, k) in recentCandidates {
-            let distance = hash(row: Int(row)).distance(to: query)
-            if distance <= radius && isFirstFinder(Int(row), slot: k) && isLive(Int(row)) { onHit(Int(row), distance) }
-        }
-    }
-
-    /// Σ_{i ≤ radius} C(width, i).
-    private static func neighbourCount(width: Int, radius: Int) -> Int {
-        guard radius >= 0 else { return 0 }
-        var total = 0
-        var term = 1
-        for i in 0...min(radius, width) {
-            total += term
-            term = term * (width - i) / (i + 1)
-        }
-        return total
-    }
-
-    /// Calls `body` with every `width`-bit value within `radius` bits of `value`, each once.
-    private static func forEachNeighbour(of value: UInt32, width: Int, radius: Int, _ body: (UInt32) -> Void) {
-        func flip(_ v: UInt32, from bit: Int, remaining: Int) {
-            body(v)
-            guard remaining > 0 else { return }
-            for b in bit..<width { flip(v ^ (1 << UInt32(b)), from: b + 1, remaining: remaining - 1) }
-        }
-        flip(value, from: 0, remaining: radius)
     }
 }
