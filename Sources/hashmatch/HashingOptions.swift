@@ -41,6 +41,10 @@ struct HashingOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Refuse files larger than this.", valueName: "bytes"))
     var maxFileBytes = 256 << 20
 
+    func validate() throws {
+        try algorithms.check(dihedral: dihedral)
+    }
+
     /// The fingerprinting options these flags describe.
     var fingerprintOptions: FingerprintOptions {
         var options = FingerprintOptions()
@@ -80,6 +84,13 @@ struct AlgorithmList: ExpressibleByArgument, Sendable {
         }
         guard !set.isEmpty else { return nil }
         self.set = set
+    }
+
+    /// `--dihedral` is of PDQ: refused, rather than ignored, when `pdq` is not asked for.
+    func check(dihedral: Bool) throws {
+        guard !dihedral || set.contains(.pdq) else {
+            throw ValidationError("--dihedral computes PDQ variants: add pdq to --algorithms")
+        }
     }
 
     /// What `--help` shows as the default: `all`, or the list (`pdq,md5` for the hash-set commands).

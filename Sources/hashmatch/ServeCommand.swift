@@ -143,6 +143,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.limits = limits
         if let workers { configuration.workerThreads = max(1, workers) }
         configuration.watchInterval = watchInterval > 0 ? .milliseconds(Int(watchInterval * 1000)) : nil
+        try algorithms.check(dihedral: dihedral)
         configuration.fingerprintOptions.algorithms = algorithms.set
         configuration.fingerprintOptions.pdqMode = pdqMode
         configuration.fingerprintOptions.dihedral = dihedral

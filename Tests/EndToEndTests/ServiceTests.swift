@@ -107,6 +107,11 @@ import Glibc
 
         let bad = try Binary.run(["serve", "--algorithms", "pdq,crc32", "--hashsets", server.hashsets.path])
         #expect(bad.status != 0 && bad.stderr.contains("--algorithms"))
+        // Dihedral variants are of PDQ: without it the flag would do nothing, so it is refused.
+        for command in [["serve", "--no-socket"], ["hash", Self.images.appendingPathComponent("baseline.jpg").path]] {
+            let refused = try Binary.run(command + ["--algorithms", "md5", "--dihedral"])
+            #expect(refused.status != 0 && refused.stderr.contains("add pdq to --algorithms"), "\(command[0])")
+        }
     }
 
     @Test func tcpNeedsTheTokenAndAdminNeedsTheAdminToken() throws {
