@@ -79,9 +79,9 @@ struct DigestTable: Sendable {
                 shards[s].first[key] = nil
             }
         } else {
-            guard let at = shards[s].more[key]?.firstIndex(of: row) else { return false }
-            shards[s].more[key]!.remove(at: at)
-            if shards[s].more[key]!.isEmpty { shards[s].more[key] = nil }
+            guard var more = shards[s].more[key], let at = more.firstIndex(of: row) else { return false }
+            more.remove(at: at)
+            shards[s].more[key] = more.isEmpty ? nil : more
         }
         count -= 1
         return true

@@ -75,15 +75,13 @@ struct RowIDs: Sendable {
     ///   is not ASCII.
     func rows(withIDs ids: Set<String>, where include: (Int) -> Bool) -> [String: UInt32] {
         let asciiOnly = ids.allSatisfy { $0.utf8.allSatisfy { $0 < 0x80 } }
-        let longest = ids.map(\.utf8.count).max() ?? 0
-        var wanted = [[UInt64: [[UInt8]]]](repeating: [:], count: longest + 1)
-        var wantedLength = [Bool](repeating: false, count: longest + 1)
+        // By length (an index, not a hash), then by ending.
+        var wanted = [[UInt64: [[UInt8]]]](repeating: [:], count: (ids.map(\.utf8.count).max() ?? 0) + 1)
         var endingFilter = [UInt64](repeating: 0, count: 1 << 10)
         for id in ids {
             let utf8 = Array(id.utf8)
             let ending = utf8.withUnsafeBytes { Self.ending($0) }
             wanted[utf8.count][ending, default: []].append(utf8)
-            wantedLength[utf8.count] = true
             let bit = Self.filterBit(ending)
             endingFilter[bit >> 6] |= 1 << UInt64(bit & 63)
         }
@@ -99,7 +97,7 @@ struct RowIDs: Sendable {
                         defer { start = end }
                         let id = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
                         if asciiOnly, Self.isASCII(id) {
-                            guard id.count <= longest, wantedLength[id.count] else { continue }
+                            guard id.count < wanted.count, !wanted[id.count].isEmpty else { continue }
                             let ending = Self.ending(id)
                             let bit = Self.filterBit(ending)
                             guard endingFilter[bit >> 6] & (1 << UInt64(bit & 63)) != 0,
